@@ -1,0 +1,98 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Patient } from '../db/entities/index.js';
+import { AuthenticationError, NotFoundError } from '../errors.js';
+import type { Actor } from './actor.js';
+import type { DataCategory } from './data-category.js';
+import { resolvePatientGrants, type PatientGrant } from './patient-grants.js';
+
+/**
+ * The caller's access to patients for the length of one request (or one subscription event): grants
+ * are looked up once per patient and cached. A patient outside the caller's scope is reported as
+ * not found, exactly like one that does not exist.
+ */
+export class PatientAccess {
+  private readonly cache = new Map<string, Promise<PatientGrant | null>>();
+  /** When true, the cache holds every grant the caller has: a patient not in it is denied without a lookup. */
+  private complete = false;
+
+  constructor(
+    private readonly em: EntityManager,
+    private caller: Actor | null,
+  ) {}
+
+  /** The signed-in caller, or null for an anonymous one. */
+  get actor(): Actor | null {
+    return this.caller;
+  }
+
+  /** Makes an anonymous operation act as the user who just signed in (so `login` can return its user). */
+  signIn(actor: Actor): void {
+    if (this.caller) throw new Error('This operation already has a signed-in caller.');
+    this.caller = actor;
+  }
+
+  /** The signed-in caller, or UNAUTHENTICATED. */
+  requireActor(): Actor {
+    if (!this.actor) throw AuthenticationError.required();
+    return this.actor;
+  }
+
+  /** The caller's grant for a patient, or null when it has none (or the patient does not exist). */
+  grantFor(patientId: string): Promise<PatientGrant | null> {
+    const actor = this.actor;
+    if (!actor || !isUuid(patientId)) return Promise.resolve(null);
+    let grant = this.cache.get(patientId);
+    if (!grant && this.complete) return Promise.resolve(null);
+    if (!grant) {
+      grant = resolvePatientGrants(this.em, actor, [patientId]).then((g) => g.get(patientId) ?? null);
+      this.cache.set(patientId, grant);
+    }
+    return grant;
+  }
+
+  /** Whether the caller may read `category` of the patient. */
+  async allows(patientId: string, category: DataCategory): Promise<boolean> {
+    return (await this.grantFor(patientId))?.categories.has(category) ?? false;
+  }
+
+  /**
+   * Loads a patient the caller may see with at least `category`, or throws NOT_FOUND naming `field`.
+   * Denied and missing look the same on purpose.
+   */
+  async requirePatient(patientId: string, category: DataCategory, field = 'patientId'): Promise<Patient> {
+    const actor = this.requireActor();
+    if (!(await this.allows(patientId, category))) throw NotFoundError.patient(field);
+    const patient = await this.em.findOne(Patient, { id: patientId, tenantId: actor.tenantId });
+    if (!patient) throw NotFoundError.patient(field);
+    return patient;
+  }
+
+  /**
+   * Replaces the cache with a complete set of grants (a live subscription keeps its grants here and
+   * updates them when access changes, so delivering an event needs no lookup).
+   */
+  seed(grants: ReadonlyMap<string, PatientGrant>): void {
+    this.cache.clear();
+    for (const [patientId, grant] of grants) this.cache.set(patientId, Promise.resolve(grant));
+    this.complete = true;
+  }
+
+  /** Sets or removes one patient's grant in a seeded cache. */
+  setGrant(patientId: string, grant: PatientGrant | null): void {
+    if (grant) this.cache.set(patientId, Promise.resolve(grant));
+    else this.cache.delete(patientId);
+  }
+
+  /** Forgets cached grants, after the request itself changed a care team. */
+  invalidate(patientId?: string): void {
+    if (patientId) this.cache.delete(patientId);
+    else this.cache.clear();
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a string is a UUID; ids that are not cannot exist and are rejected before reaching the database. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,78 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { ROLES, type Role } from '../db/entities/index.js';
+import type { Actor } from './actor.js';
+
+const ISSUER = 'cradle';
+const AUDIENCE = 'cradle-api';
+
+/** Signs and verifies Cradle's short-lived access tokens (HS256 JWTs with a key id in the header). */
+export class AccessTokenIssuer {
+  private readonly keys: ReadonlyMap<string, Uint8Array>;
+
+  /**
+   * @param currentKeyId the key id new tokens are signed with
+   * @param secrets key id → secret; tokens signed with any listed key verify, so keys can rotate
+   * @param ttlSeconds lifetime of a token in seconds
+   * @param now the clock, in milliseconds since the epoch
+   */
+  constructor(
+    private readonly currentKeyId: string,
+    secrets: Readonly<Record<string, string>>,
+    private readonly ttlSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.keys = new Map(Object.entries(secrets).map(([kid, secret]) => [kid, new TextEncoder().encode(secret)]));
+    if (!this.keys.has(currentKeyId)) throw new Error(`No token secret is configured for key id ${currentKeyId}.`);
+  }
+
+  /** Issues a token for a user; returns it with its expiry. */
+  async issue(user: { id: string; tenantId: string; role: Role }): Promise<{ token: string; expiresAt: Date }> {
+    const issuedAt = Math.floor(this.now() / 1000);
+    const expiresAt = issuedAt + this.ttlSeconds;
+    const token = await new SignJWT({ tid: user.tenantId, role: user.role })
+      .setProtectedHeader({ alg: 'HS256', kid: this.currentKeyId, typ: 'at+jwt' })
+      .setSubject(user.id)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .setJti(crypto.randomUUID())
+      .sign(this.keys.get(this.currentKeyId)!);
+    return { token, expiresAt: new Date(expiresAt * 1000) };
+  }
+
+  /** Verifies a token and returns its actor, or null when it is invalid, expired or signed by an unknown key. */
+  async verify(token: string): Promise<Actor | null> {
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => {
+          const key = header.kid ? this.keys.get(header.kid) : undefined;
+          if (!key) throw new joseErrors.JWKSNoMatchingKey();
+          return key;
+        },
+        {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['HS256'],
+          currentDate: new Date(this.now()),
+          typ: 'at+jwt',
+        },
+      );
+      const role = payload['role'];
+      const tenantId = payload['tid'];
+      if (typeof payload.sub !== 'string' || typeof tenantId !== 'string' || typeof payload.jti !== 'string') return null;
+      if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return null;
+      return { userId: payload.sub, tenantId, role: role as Role, tokenId: payload.jti };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Extracts the token from an `Authorization: Bearer <token>` value. */
+export function bearerToken(header: unknown): string | null {
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match?.[1] ?? null;
+}

@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { createUser } from './auth/user.service.js';
+import { ConfigError, loadConfig } from './config.js';
+import { Tenant } from './db/entities/index.js';
+import { openDatabase } from './db/orm.js';
+import { AppError } from './errors.js';
+
+const USAGE = `Usage: npm run cradle -- <command> [options]
+
+Commands:
+  tenant:create --name <name> --admin-email <email> --admin-password <password>
+      Creates a tenant and its first ADMIN; prints {"tenantId","adminUserId"} as JSON.
+  migrate
+      Applies pending database migrations.
+
+Uses DATABASE_URL when set, else the embedded database under CRADLE_DATA_DIR (./.cradle).`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+/** The `cradle` command line (see shared/API.md: Bootstrap). */
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 78);
+    throw err;
+  }
+  switch (command) {
+    case 'tenant:create': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-password': { type: 'string' } },
+        strict: true,
+      });
+      const name = values.name?.trim();
+      const email = values['admin-email'];
+      const password = values['admin-password'];
+      if (!name || !email || !password) fail(`tenant:create needs --name, --admin-email and --admin-password.\n\n${USAGE}`);
+      const db = await openDatabase(config.database);
+      try {
+        const result = await db.orm.em.fork().transactional(async (em) => {
+          const tenant = em.create(Tenant, { id: crypto.randomUUID(), name, eventSeq: 0 });
+          await em.flush();
+          const admin = await createUser(em, { tenantId: tenant.id, email, password, role: 'ADMIN', displayName: `${name} administrator` }, 'admin');
+          return { tenantId: tenant.id, adminUserId: admin.id };
+        });
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } catch (err) {
+        if (err instanceof AppError) fail(`${err.message}${err.extensions['field'] ? ` (${String(err.extensions['field'])})` : ''}`);
+        throw err;
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case 'migrate': {
+      const db = await openDatabase(config.database, { migrate: false });
+      try {
+        const applied = await db.orm.migrator.up();
+        process.stdout.write(`${JSON.stringify({ applied: applied.map((m) => m.name) })}\n`);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    default:
+      fail(USAGE, command === undefined || command === 'help' || command === '--help' ? 0 : 2);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  fail(`cradle: ${err instanceof Error ? `${err.name}: ${err.message}` : 'failed'}`, 1);
+});

@@ -1,0 +1,21 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * A tenant: one care organisation. Every other row belongs to exactly one tenant, and no query
+ * crosses tenants. `eventSeq` is the tenant's last issued event cursor; bumping it inside the
+ * writing transaction serialises writers per tenant, so cursors commit in order (see the outbox).
+ */
+export const TenantEntity = defineEntity({
+  name: 'Tenant',
+  tableName: 'tenant',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(200),
+    eventSeq: p.bigint('number').default(0),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+/** A tenant row. */
+export class Tenant extends TenantEntity.class {}
+TenantEntity.setClass(Tenant);

@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000000Foundation } from './20261123000000-foundation.js';
+
+/**
+ * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
+ * runs from TypeScript sources in tests and from compiled JavaScript in production.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261123000000Foundation', class: Migration20261123000000Foundation },
+];

@@ -1,0 +1,69 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { AppError } from './errors.js';
+
+/** Codes graphql-js and Apollo give to errors in what the client sent. */
+const CLIENT_INPUT_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST']);
+
+/**
+ * Removes the values a client sent from a graphql-js message. graphql-js quotes rejected values
+ * ("got invalid value 9.5", "non-integer value: \"Jane\""); an error must never echo PHI, so only
+ * the names of fields and types are kept.
+ */
+export function stripValues(message: string): string {
+  return message
+    .replace(/ got invalid value [\s\S]*?(?= at "|; |$)/g, ' has an invalid value')
+    .replace(/(value|Value)(: | )("(?:[^"\\]|\\.)*"|[^\s;.,]+(?:\.\d+)?)(?=[;.,]|$)/g, '$1')
+    .replace(/Value "(?:[^"\\]|\\.)*" does not exist/g, 'The value does not exist')
+    .replace(/, found [\s\S]*?(?=[;]|\.$|$)/g, '')
+    .replace(/String cannot represent a non string value[\s\S]*?(?=[;]|$)/g, 'String cannot represent a non-string value');
+}
+
+/** Finds which input field a graphql-js input error is about, as a dotted path. */
+export function inputFieldOf(error: GraphQLError): string | null {
+  const message = error.message;
+  const variable = /^Variable "\$(\w+)"/.exec(message)?.[1];
+  const at = / at "([^"]+)"/.exec(message)?.[1];
+  const base = at ?? variable ?? null;
+  const named = /Field "(\w+)" (?:is not defined by type|of required type)/.exec(message)?.[1];
+  if (named) return base ? `${base}.${named}` : named;
+  if (base) return base;
+  // A literal in the query document: name the argument or field written just before the value.
+  const location = error.locations?.[0];
+  const body = error.source?.body;
+  if (location && body) {
+    const lines = body.split('\n');
+    const offset = lines.slice(0, location.line - 1).reduce((n, line) => n + line.length + 1, 0) + location.column - 1;
+    const before = body.slice(Math.max(0, offset - 200), offset);
+    return /(\w+)\s*:\s*[[{]?\s*$/.exec(before)?.[1] ?? null;
+  }
+  return null;
+}
+
+/**
+ * Turns any error into what the client may see. An `AppError` passes through. An error in what the
+ * client sent keeps its code, loses any echoed values, and names the field at fault. Anything else
+ * becomes a generic INTERNAL_SERVER_ERROR (it was logged, without PHI, where it happened).
+ */
+export function normaliseError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const base = { ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+  if (original instanceof AppError) {
+    return { ...base, message: original.message, extensions: { ...original.extensions } };
+  }
+  const code = formatted.extensions?.['code'];
+  // graphql-js reports variable coercion failures as a GraphQLError wrapping another GraphQLError.
+  const fromGraphQL = error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError);
+  if (typeof code === 'string' && CLIENT_INPUT_CODES.has(code) && fromGraphQL) {
+    const isValueError = /invalid value|cannot represent|Expected value of type|is not defined by type|of required type|does not exist in/.test(error.message);
+    const field = inputFieldOf(error);
+    return {
+      ...base,
+      message: stripValues(error.message),
+      extensions: { code: isValueError ? 'BAD_USER_INPUT' : code, ...(field ? { field } : {}) },
+    };
+  }
+  if (error instanceof GraphQLError && !error.originalError && code === 'UNAUTHENTICATED') {
+    return { ...base, message: formatted.message, extensions: { code } };
+  }
+  return { ...base, message: 'Something went wrong on our side.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

@@ -1,0 +1,111 @@
+import { GraphQLError } from 'graphql';
+
+/** The error codes Cradle's API promises (see shared/API.md). */
+export type AppErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
+
+/**
+ * The one error type Cradle's resolvers throw. Its message and extensions are safe to show to the
+ * caller: they never carry PHI or internals. Build them with the named factories below.
+ */
+export class AppError extends GraphQLError {
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    extra: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message, { extensions: { code, ...extra } });
+    this.name = 'AppError';
+  }
+}
+
+/** The caller is not signed in, or its token is invalid or expired. */
+export class AuthenticationError extends AppError {
+  static required(): AuthenticationError {
+    return new AuthenticationError('UNAUTHENTICATED', 'Sign in to do this.');
+  }
+  static invalidCredentials(): AuthenticationError {
+    return new AuthenticationError('UNAUTHENTICATED', 'The e-mail address or password is wrong.');
+  }
+  static invalidToken(): AuthenticationError {
+    return new AuthenticationError('UNAUTHENTICATED', 'The access token is invalid or has expired.');
+  }
+}
+
+/** The caller is signed in but its role may not use this operation at all. */
+export class ForbiddenError extends AppError {
+  static operation(name: string): ForbiddenError {
+    return new ForbiddenError('FORBIDDEN', `Your role may not use ${name}.`);
+  }
+  static field(typeName: string, fieldName: string): ForbiddenError {
+    return new ForbiddenError('FORBIDDEN', `Your role may not read ${typeName}.${fieldName}.`);
+  }
+}
+
+/**
+ * Something does not exist, or the caller may not know it does: the two look the same on purpose,
+ * so an error never reveals the existence of a record outside the caller's scope.
+ */
+export class NotFoundError extends AppError {
+  private static of(entity: string, field: string): NotFoundError {
+    return new NotFoundError('NOT_FOUND', `No ${entity} with that id was found.`, { field });
+  }
+  static patient(field = 'patientId'): NotFoundError {
+    return NotFoundError.of('patient', field);
+  }
+  static infant(field = 'infantId'): NotFoundError {
+    return NotFoundError.of('infant', field);
+  }
+  static user(field = 'userId'): NotFoundError {
+    return NotFoundError.of('user', field);
+  }
+  static careTeamMember(field = 'userId'): NotFoundError {
+    return NotFoundError.of('care-team member', field);
+  }
+  static statusUpdate(field = 'id'): NotFoundError {
+    return NotFoundError.of('status update', field);
+  }
+}
+
+/** Input failed validation; `field` names the input field at fault (a path such as `input.answers[3]`). */
+export class BadInputError extends AppError {
+  static field(field: string, message: string): BadInputError {
+    return new BadInputError('BAD_USER_INPUT', message, { field });
+  }
+  static cursor(field = 'after'): BadInputError {
+    return BadInputError.field(field, 'The cursor is not valid.');
+  }
+}
+
+/** The request conflicts with the current state (a duplicate, a stale version). */
+export class ConflictError extends AppError {
+  static emailTaken(): ConflictError {
+    return new ConflictError('CONFLICT', 'A user with that e-mail address already exists.', { field: 'input.email' });
+  }
+  static alreadyOnCareTeam(): ConflictError {
+    return new ConflictError('CONFLICT', 'That user is already on this care team.', { field: 'userId' });
+  }
+  static patientAccountTaken(): ConflictError {
+    return new ConflictError('CONFLICT', 'That user account already belongs to a patient record.', { field: 'input.userId' });
+  }
+}
+
+/** Too many attempts; try again later. */
+export class RateLimitedError extends AppError {
+  static login(retryAfterSeconds: number): RateLimitedError {
+    return new RateLimitedError('RATE_LIMITED', 'Too many attempts. Try again later.', { retryAfterSeconds });
+  }
+}
+
+/** The generic error every non-`AppError` becomes before it reaches a client. */
+export function internalError(requestId: string): GraphQLError {
+  return new GraphQLError('Something went wrong on our side. Quote the request id if you report it.', {
+    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+  });
+}

@@ -1,0 +1,31 @@
+/** Receives the messages published on one channel. */
+export type BusHandler = (message: string) => void;
+
+/**
+ * Carries messages between server instances: in-process for a single instance, Redis pub/sub
+ * across several. Delivery is at-most-once and best effort; durability comes from the outbox in
+ * PostgreSQL, from which subscribers can always resume.
+ */
+export interface EventBus {
+  readonly kind: 'memory' | 'redis';
+  /** Publishes a message; rejects if the bus cannot take it now (the outbox relay then retries). */
+  publish(channel: string, message: string): Promise<void>;
+  /** Subscribes to a channel; resolves once the subscription is active, with a function that ends it. */
+  subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>>;
+  /**
+   * Registers a callback run after the bus reconnects following an outage, during which messages may
+   * have been missed; subscribers use it to catch up from the outbox.
+   */
+  onReconnect(callback: () => void): () => void;
+  /** Whether the bus is reachable now. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Channel names, in one place. Channels carry ids only, never PHI. */
+export const Channels = {
+  /** Committed status-update events of one tenant (JSON {@link import('./outbox-relay.js').PublishedEvent}). */
+  tenantEvents: (tenantId: string) => `tenant:${tenantId}:events`,
+  /** Access changes of one tenant (care-team membership), so live subscriptions re-check at once. */
+  tenantAccess: (tenantId: string) => `tenant:${tenantId}:access`,
+} as const;

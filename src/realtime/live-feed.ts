@@ -1,0 +1,275 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
+import type { PatientAccess } from '../auth/patient-access.js';
+import { resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.js';
+import { StatusUpdate, type StatusKind } from '../db/entities/index.js';
+import type { AppLogger } from '../logger.js';
+import { StatusUpdateView, type StatusUpdateEvent } from '../schema/status/status-update.type.js';
+import { BoundedQueue } from './bounded-queue.js';
+import { Channels, type EventBus } from './event-bus.js';
+import type { PublishedEvent } from './outbox-relay.js';
+
+/** What a live subscriber asked for. */
+export interface LiveFilter {
+  readonly patientIds?: readonly string[] | null;
+  readonly kinds?: readonly StatusKind[] | null;
+  /** Replay everything after this tenant cursor before going live. */
+  readonly sinceSeq?: number | null;
+}
+
+/** An access change announced on the bus: a patient's care team changed (for one user, or for everyone). */
+export interface AccessChange {
+  readonly patientId: string;
+  readonly userId: string | null;
+}
+
+const REPLAY_PAGE = 500;
+
+/** One open live subscription on this instance. */
+class LiveSubscription {
+  /** Highest cursor delivered (or skipped as not relevant); later events below it are duplicates. */
+  lastSeq: number;
+  /** While replaying from the database, live events wait here. */
+  private pending: Array<{ seq: number; view: StatusUpdateView }> | null = null;
+
+  constructor(
+    readonly access: PatientAccess,
+    readonly grants: Map<string, PatientGrant>,
+    readonly filter: LiveFilter,
+    readonly queue: BoundedQueue<StatusUpdateEvent>,
+  ) {
+    this.lastSeq = filter.sinceSeq ?? 0;
+  }
+
+  get userId(): string {
+    return this.access.actor!.userId;
+  }
+
+  /** Whether this subscriber should receive an event about this patient and kind. */
+  wants(patientId: string, kind: StatusKind): boolean {
+    if (this.filter.kinds && !this.filter.kinds.includes(kind)) return false;
+    const grant = this.grants.get(patientId);
+    return grant !== undefined && grant.categories.has(STATUS_KIND_CATEGORY[kind]);
+  }
+
+  beginReplay(): void {
+    this.pending = [];
+  }
+
+  /** Delivers a live event, or holds it while a replay runs. Duplicates (at or below `lastSeq`) are dropped. */
+  offer(seq: number, view: StatusUpdateView): void {
+    if (this.pending) {
+      this.pending.push({ seq, view });
+      return;
+    }
+    this.deliver(seq, view);
+  }
+
+  deliver(seq: number, view: StatusUpdateView): void {
+    if (seq <= this.lastSeq) return;
+    this.lastSeq = seq;
+    this.queue.push({ cursor: view.cursor, update: view });
+  }
+
+  /** Ends a replay: delivers held live events in cursor order, skipping those the replay already sent. */
+  endReplay(): void {
+    const held = this.pending ?? [];
+    this.pending = null;
+    held.sort((a, b) => a.seq - b.seq);
+    for (const { seq, view } of held) this.deliver(seq, view);
+  }
+}
+
+/** The live subscribers of one tenant on this instance, and the bus subscriptions feeding them. */
+interface TenantRoom {
+  readonly subscribers: Set<LiveSubscription>;
+  readonly joined: Promise<Array<() => Promise<void>>>;
+}
+
+/**
+ * Delivers committed status updates to the live subscribers on this instance that may see them.
+ *
+ * One bus subscription per tenant per instance, whatever the number of subscribers. For each event
+ * the update is loaded once and its view built once, then handed to each entitled subscriber; the
+ * entitlement check per subscriber is an in-memory lookup in grants that access changes update at
+ * once. A subscriber with `since` first replays from PostgreSQL while live events are held, then
+ * switches to live with no gap and no duplicate (cursor order within a tenant is commit order).
+ */
+export class LiveFeed {
+  private readonly rooms = new Map<string, TenantRoom>();
+  private readonly detachReconnect: () => void;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly bus: EventBus,
+    private readonly logger: AppLogger,
+    private readonly bufferLimit: number,
+  ) {
+    this.detachReconnect = bus.onReconnect(() => void this.catchUpAll());
+  }
+
+  /**
+   * Opens a subscription for the caller behind `access`. The returned iterator yields events until
+   * the client unsubscribes, or `onOverflow` runs when the client reads too slowly.
+   */
+  async open(access: PatientAccess, em: EntityManager, filter: LiveFilter, onOverflow: () => void): Promise<AsyncIterableIterator<StatusUpdateEvent>> {
+    const actor = access.requireActor();
+    const grants = await resolvePatientGrants(em, actor, filter.patientIds ?? undefined);
+    access.seed(grants);
+    let subscription!: LiveSubscription;
+    const queue = new BoundedQueue<StatusUpdateEvent>(this.bufferLimit, onOverflow, () => this.leave(actor.tenantId, subscription));
+    subscription = new LiveSubscription(access, grants, filter, queue);
+    if (filter.sinceSeq != null) subscription.beginReplay();
+    await this.join(actor.tenantId, subscription);
+    if (filter.sinceSeq != null) {
+      try {
+        await this.replay(actor.tenantId, subscription);
+      } finally {
+        subscription.endReplay();
+      }
+    }
+    return queue;
+  }
+
+  /** Ends every subscription and bus subscription. */
+  async close(): Promise<void> {
+    this.detachReconnect();
+    const rooms = [...this.rooms.values()];
+    this.rooms.clear();
+    for (const room of rooms) {
+      for (const subscriber of room.subscribers) subscriber.queue.end();
+      for (const unsubscribe of await room.joined.catch(() => [])) await unsubscribe();
+    }
+  }
+
+  /** How many live subscriptions this instance holds (for metrics and tests). */
+  get subscriptionCount(): number {
+    let count = 0;
+    for (const room of this.rooms.values()) count += room.subscribers.size;
+    return count;
+  }
+
+  private async join(tenantId: string, subscription: LiveSubscription): Promise<void> {
+    let room = this.rooms.get(tenantId);
+    if (!room) {
+      const subscribers = new Set<LiveSubscription>();
+      const joined = Promise.all([
+        this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => void this.onEvent(subscribers, message)),
+        this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => void this.onAccessChange(subscribers, message)),
+      ]);
+      room = { subscribers, joined };
+      this.rooms.set(tenantId, room);
+    }
+    room.subscribers.add(subscription);
+    await room.joined;
+  }
+
+  private leave(tenantId: string, subscription: LiveSubscription): void {
+    const room = this.rooms.get(tenantId);
+    if (!room) return;
+    room.subscribers.delete(subscription);
+    if (room.subscribers.size === 0) {
+      this.rooms.delete(tenantId);
+      void room.joined.then((unsubscribes) => Promise.all(unsubscribes.map((u) => u()))).catch(() => undefined);
+    }
+  }
+
+  private async onEvent(subscribers: ReadonlySet<LiveSubscription>, message: string): Promise<void> {
+    let event: PublishedEvent;
+    try {
+      event = JSON.parse(message) as PublishedEvent;
+    } catch {
+      this.logger.warn('ignored a malformed bus event');
+      return;
+    }
+    const kind = event.kind as StatusKind;
+    const recipients = [...subscribers].filter((s) => s.wants(event.patientId, kind) && event.seq > s.lastSeq);
+    if (recipients.length === 0) return;
+    try {
+      const row = await this.orm.em.fork().findOne(StatusUpdate, { id: event.subjectId, tenantId: event.tenantId });
+      if (!row) return;
+      const view = new StatusUpdateView(row);
+      for (const subscriber of recipients) {
+        // Access may have changed while the row loaded: check again before handing it over.
+        if (subscriber.wants(event.patientId, kind)) subscriber.offer(event.seq, view);
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'could not load a status update for live delivery');
+    }
+  }
+
+  /**
+   * Applies an access change: the affected grant is dropped at once (nothing more is delivered),
+   * then looked up again, so a subscriber who still has access keeps receiving.
+   */
+  private async onAccessChange(subscribers: ReadonlySet<LiveSubscription>, message: string): Promise<void> {
+    let change: AccessChange;
+    try {
+      change = JSON.parse(message) as AccessChange;
+    } catch {
+      return;
+    }
+    const affected = [...subscribers].filter(
+      (s) => (change.userId === null || s.userId === change.userId) && (!s.filter.patientIds || s.filter.patientIds.includes(change.patientId)),
+    );
+    for (const subscriber of affected) {
+      subscriber.grants.delete(change.patientId);
+      subscriber.access.setGrant(change.patientId, null);
+    }
+    for (const subscriber of affected) {
+      try {
+        const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, [change.patientId]);
+        const grant = grants.get(change.patientId);
+        if (grant && !subscriber.queue.isEnded) {
+          subscriber.grants.set(change.patientId, grant);
+          subscriber.access.setGrant(change.patientId, grant);
+        }
+      } catch (err) {
+        this.logger.error({ err }, 'could not re-check a live subscriber after an access change');
+      }
+    }
+  }
+
+  /** Sends a subscriber every entitled update after its `lastSeq`, from the database, in cursor order. */
+  private async replay(tenantId: string, subscription: LiveSubscription): Promise<void> {
+    const patientIds = [...subscription.grants.keys()];
+    if (patientIds.length === 0) return;
+    const em = this.orm.em.fork();
+    let after = subscription.lastSeq;
+    for (;;) {
+      const rows = await em.find(
+        StatusUpdate,
+        {
+          tenantId,
+          patientId: { $in: patientIds },
+          seq: { $gt: after },
+          ...(subscription.filter.kinds ? { kind: { $in: [...subscription.filter.kinds] } } : {}),
+        },
+        { orderBy: { seq: 'asc' }, limit: REPLAY_PAGE },
+      );
+      for (const row of rows) {
+        if (subscription.queue.isEnded) return;
+        after = row.seq;
+        if (subscription.wants(row.patientId, row.kind as StatusKind)) subscription.deliver(row.seq, new StatusUpdateView(row));
+      }
+      if (rows.length < REPLAY_PAGE) return;
+      em.clear();
+    }
+  }
+
+  /** After a bus outage, every subscriber catches up from the database (live events are held meanwhile). */
+  private async catchUpAll(): Promise<void> {
+    for (const [tenantId, room] of this.rooms) {
+      for (const subscription of room.subscribers) {
+        subscription.beginReplay();
+        try {
+          await this.replay(tenantId, subscription);
+        } catch (err) {
+          this.logger.error({ err }, 'could not catch a live subscriber up after a bus outage');
+        } finally {
+          subscription.endReplay();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { AppLogger } from '../logger.js';
+import { Channels, type EventBus } from './event-bus.js';
+
+/** What the relay publishes for each committed outbox row: ids and the cursor, never PHI. */
+export interface PublishedEvent {
+  readonly tenantId: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly patientId: string;
+  readonly subjectId: string;
+  readonly kind: string;
+}
+
+/** Arbitrary constant naming the advisory lock that makes one relay publish at a time across instances. */
+const RELAY_LOCK_KEY = 0x43_52_44_4c; // "CRDL"
+const BATCH_SIZE = 200;
+
+interface OutboxRow {
+  id: string | number;
+  tenant_id: string;
+  seq: string | number;
+  type: string;
+  patient_id: string;
+  subject_id: string;
+  kind: string;
+}
+
+/**
+ * Publishes committed outbox rows to the bus, in cursor order, and stamps them published in the
+ * same transaction. If the bus refuses (Redis down), the transaction rolls back and the rows are
+ * retried on the next wake-up or poll, so an acknowledged write is never lost; a row may then be
+ * published twice, which subscribers drop by cursor.
+ *
+ * One relay runs per server instance; a transaction-scoped advisory lock lets only one of them
+ * publish at a time, which keeps each tenant's events in cursor order on the bus.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly bus: EventBus,
+    private readonly logger: AppLogger,
+    private readonly pollMs: number,
+  ) {}
+
+  /** Starts polling (a safety net for events written by other instances or missed wake-ups). */
+  start(): void {
+    this.timer = setInterval(() => this.wake(), this.pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Asks the relay to publish now; called after a transaction that wrote outbox rows commits. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Resolves when everything committed so far has been published (tests and shutdown use it). */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    await this.drain();
+  }
+
+  /** Stops polling and waits for a publish in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.publishBatch()) === BATCH_SIZE);
+    } catch (err) {
+      this.logger.warn({ err }, 'outbox relay could not publish; will retry');
+    }
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  private async publishBatch(): Promise<number> {
+    const em = this.orm.em.fork();
+    return em.transactional(async (tx) => {
+      const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [RELAY_LOCK_KEY]);
+      if (!lock?.locked) return 0;
+      const rows = await tx.execute<OutboxRow[]>(
+        `select id, tenant_id, seq, type, patient_id, subject_id, kind from outbox_event
+         where published_at is null order by tenant_id, seq limit ? for update`,
+        [BATCH_SIZE],
+      );
+      for (const row of rows) {
+        const event: PublishedEvent = {
+          tenantId: row.tenant_id,
+          seq: Number(row.seq),
+          type: row.type,
+          patientId: row.patient_id,
+          subjectId: row.subject_id,
+          kind: row.kind,
+        };
+        await this.bus.publish(Channels.tenantEvents(event.tenantId), JSON.stringify(event));
+      }
+      if (rows.length > 0) {
+        await tx.execute('update outbox_event set published_at = now() where id = any(?::bigint[])', [rows.map((r) => String(r.id))]);
+      }
+      return rows.length;
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
+import { PATIENT_DATA_CATEGORIES, type DataCategory } from '../auth/data-category.js';
+import type { RequestContext } from '../context.js';
+import { AuthenticationError, ForbiddenError } from '../errors.js';
+import { parseAuthRule, type AuthRule } from './auth.directive.js';
+
+/**
+ * An object exposed through the schema that belongs to one patient. Field-level `@auth` checks use
+ * `patientId` (and, for `BY_RECORD` fields, `category`) to decide per caller.
+ */
+export interface PatientOwned {
+  readonly patientId: string;
+  readonly category?: DataCategory;
+}
+
+function isPatientOwned(source: unknown): source is PatientOwned {
+  return typeof source === 'object' && source !== null && typeof (source as PatientOwned).patientId === 'string';
+}
+
+/** Checks one rule for one field resolution; throws the error the caller should see. */
+async function enforce(
+  rule: AuthRule,
+  typeName: string,
+  fieldName: string,
+  source: unknown,
+  ctx: RequestContext,
+  isRootField: boolean,
+): Promise<void> {
+  if (rule.public) return;
+  const actor = ctx.access.actor;
+  if (!actor) throw AuthenticationError.required();
+  if (rule.roles && !rule.roles.includes(actor.role)) {
+    throw ForbiddenError.operation(`${typeName}.${fieldName}`);
+  }
+  const needsPatientGrant = rule.category === 'BY_RECORD' || PATIENT_DATA_CATEGORIES.has(rule.category);
+  // Root fields check the patient scope in their resolvers (answering NOT_FOUND, never FORBIDDEN).
+  if (!needsPatientGrant || isRootField) return;
+  if (!isPatientOwned(source)) {
+    throw new Error(`${typeName}.${fieldName} declares patient data but its object does not carry a patientId.`);
+  }
+  const category = rule.category === 'BY_RECORD' ? source.category : rule.category;
+  if (!category || !(await ctx.access.allows(source.patientId, category))) {
+    throw ForbiddenError.field(typeName, fieldName);
+  }
+}
+
+/**
+ * Wraps every field's resolver with its `@auth` rule. A field without a rule makes this throw, so
+ * a schema that forgets one never starts (deny by default). Root fields are checked for sign-in and
+ * role; nested fields of patient-owned objects also for the caller's grant for their category.
+ * Subscription events run through the same wrapped resolvers, so the rules hold for them too.
+ */
+export function enforceAuthRules(schema: GraphQLSchema): GraphQLSchema {
+  const missing: string[] = [];
+  const rootTypes = new Set(
+    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter((t) => t !== null && t !== undefined).map((t) => t.name),
+  );
+  const enforced = mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field: GraphQLFieldConfig<unknown, RequestContext>, fieldName, typeName) => {
+      const coordinate = `${typeName}.${fieldName}`;
+      const args = getDirective(schema, field, 'auth')?.[0];
+      if (!args) {
+        missing.push(coordinate);
+        return field;
+      }
+      const rule = parseAuthRule(coordinate, args);
+      const isRootField = rootTypes.has(typeName);
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const subscribe = field.subscribe;
+      return {
+        ...field,
+        resolve: async (source, fieldArgs, ctx, info) => {
+          await enforce(rule, typeName, fieldName, source, ctx, isRootField);
+          return resolve(source, fieldArgs, ctx, info);
+        },
+        ...(subscribe
+          ? {
+              subscribe: async (source: unknown, fieldArgs: Record<string, unknown>, ctx: RequestContext, info: Parameters<typeof resolve>[3]) => {
+                await enforce(rule, typeName, fieldName, undefined, ctx, true);
+                return subscribe(source, fieldArgs, ctx, info);
+              },
+            }
+          : {}),
+      };
+    },
+  });
+  if (missing.length > 0) throw new Error(`Fields without an @auth rule (deny by default): ${missing.join(', ')}`);
+  return enforced;
+}

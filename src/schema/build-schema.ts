@@ -1,0 +1,32 @@
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
+import { IdentityResolver } from '../resolvers/identity.resolver.js';
+import { PatientResolver } from '../resolvers/patient.resolver.js';
+import { StatusUpdateResolver } from '../resolvers/status-update.resolver.js';
+import { enforceAuthRules } from './auth-enforcement.js';
+import { authDirective } from './auth.directive.js';
+import './common/enums.js';
+
+/** Every resolver class of the API. */
+export const RESOLVERS = [IdentityResolver, PatientResolver, StatusUpdateResolver] as const;
+
+/**
+ * Builds the executable schema: type-graphql types and resolvers, with every field wrapped by its
+ * `@auth` rule. Throws if any field lacks a rule.
+ */
+export async function buildCradleSchema(pubSub: PubSub): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: RESOLVERS,
+    directives: [authDirective],
+    pubSub,
+    validate: false,
+    emitSchemaFile: false,
+  });
+  return enforceAuthRules(schema);
+}
+
+/** The SDL with `@auth` directives, as committed in `schema.graphql`. */
+export function printCradleSchema(schema: GraphQLSchema): string {
+  return `${printSchemaWithDirectives(schema).trim()}\n`;
+}

@@ -1,0 +1,223 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import type { DestinationStream } from 'pino';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Actor } from './auth/actor.js';
+import { AccessTokenIssuer, bearerToken } from './auth/tokens.js';
+import type { Config } from './config.js';
+import { createRequestContext, type RequestContext, type ServerServices } from './context.js';
+import { openDatabase, type Database } from './db/orm.js';
+import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
+import { Tenant } from './db/entities/index.js';
+import { normaliseError } from './error-normaliser.js';
+import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
+import { createLogger, type AppLogger } from './logger.js';
+import { BusPubSub } from './realtime/bus-pubsub.js';
+import { CradleCloseCode } from './realtime/close-codes.js';
+import type { EventBus } from './realtime/event-bus.js';
+import { LiveFeed } from './realtime/live-feed.js';
+import { MemoryEventBus } from './realtime/memory-event-bus.js';
+import { OutboxRelay } from './realtime/outbox-relay.js';
+import { RedisEventBus } from './realtime/redis-event-bus.js';
+import { buildCradleSchema } from './schema/build-schema.js';
+
+/** Things tests (and embedders) may replace. */
+export interface ServerOverrides {
+  /** Where log lines go (tests capture them). */
+  readonly logDestination?: DestinationStream;
+  /** The clock, in milliseconds since the epoch. */
+  readonly now?: () => number;
+  /** Live-subscription send buffer, in events. */
+  readonly liveBufferLimit?: number;
+}
+
+/** A running Cradle server. */
+export interface RunningServer {
+  /** `http://host:port/graphql` */
+  readonly url: string;
+  /** `ws://host:port/graphql` */
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly services: ServerServices;
+  readonly database: Database;
+  /** Demo logins, when this start seeded the demo tenant. */
+  readonly demoLogins: readonly DemoLogin[] | null;
+  /** Graceful shutdown: stop accepting, finish in-flight requests, close sockets with 1012, close pools. */
+  close(): Promise<void>;
+}
+
+/** Live subscriptions buffer at most this many undelivered events each by default. */
+const DEFAULT_LIVE_BUFFER = 1000;
+
+async function createBus(config: Readonly<Config>, logger: AppLogger): Promise<EventBus> {
+  if (config.bus.kind === 'memory') return new MemoryEventBus();
+  const bus = new RedisEventBus(config.bus.url, config.bus.keyPrefix, logger);
+  await bus.ready();
+  return bus;
+}
+
+function loggingPlugin(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue, request }) {
+      const started = performance.now();
+      const operationName = request.operationName ?? null;
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            const code = error.extensions?.['code'];
+            if (error.originalError && !(typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR')) {
+              contextValue.logger.error({ err: error.originalError, operationName }, 'resolver failed');
+            }
+          }
+        },
+        async willSendResponse({ response }) {
+          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          contextValue.logger.info(
+            {
+              operationName,
+              durationMs: Math.round(performance.now() - started),
+              errorCodes: errors.map((e) => e.extensions?.['code']),
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Starts Cradle: database (migrated), bus, outbox relay, live feed, schema, HTTP and WebSocket on
+ * one port. No side effects at import; several servers can run in one process (tests do).
+ */
+export async function createServer(config: Readonly<Config>, overrides: ServerOverrides = {}): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel, overrides.logDestination);
+  const now = overrides.now ?? Date.now;
+  const database = await openDatabase(config.database);
+  let demoLogins: DemoLogin[] | null = null;
+  if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
+    demoLogins = await seedDemoTenant(database.orm.em.fork(), now());
+    logger.info({ users: demoLogins.length }, 'seeded the synthetic demo tenant');
+  }
+  const bus = await createBus(config, logger);
+  const relay = new OutboxRelay(database.orm, bus, logger, config.relayPollMs);
+  const feed = new LiveFeed(database.orm, bus, logger, overrides.liveBufferLimit ?? DEFAULT_LIVE_BUFFER);
+  const tokens = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, config.accessTokenTtlSeconds, now);
+  const services: ServerServices = { config, logger, bus, relay, feed, tokens, now };
+  const schema = await buildCradleSchema(new BusPubSub(bus, logger));
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError: normaliseError,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    csrfPrevention: true,
+    plugins: [loggingPlugin()],
+  });
+  await apollo.start();
+
+  const actorFromHeader = async (header: unknown): Promise<Actor | null> => {
+    const token = bearerToken(header);
+    return token ? tokens.verify(token) : null;
+  };
+
+  let shuttingDown = false;
+  const httpServer: Server = createHttpServer((req, res) => {
+    const requestId = crypto.randomUUID();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    void (async () => {
+      if (url.pathname === '/healthz') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+        return;
+      }
+      if (url.pathname === '/readyz') {
+        const [db, busUp] = await Promise.all([database.ping(), bus.ping()]);
+        const ready = db && busUp && !shuttingDown;
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: ready ? 'ready' : 'unavailable', database: db, bus: busUp, shuttingDown }));
+        return;
+      }
+      if (url.pathname === '/graphql') {
+        await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
+          createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId),
+        );
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+    })().catch((err: unknown) => {
+      logger.error({ err, requestId }, 'http request failed');
+      if (!res.headersSent) sendRequestError(res, 500, 'Something went wrong on our side.', 'INTERNAL_SERVER_ERROR', 'request', requestId);
+      else res.end();
+    });
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
+  interface WsExtra {
+    socket: WebSocket;
+    request: IncomingMessage;
+    actor?: Actor;
+  }
+  const wsDisposable = useServer<Record<string, unknown>, { actor?: Actor }>(
+    {
+      schema,
+      connectionInitWaitTimeout: 10_000,
+      onConnect: async (ctx) => {
+        const actor = await actorFromHeader(ctx.connectionParams?.['authorization']);
+        if (!actor) return false;
+        (ctx.extra as WsExtra).actor = actor;
+        return true;
+      },
+      context: (ctx, id) => {
+        const extra = ctx.extra as WsExtra;
+        return createRequestContext(services, database.orm.em, extra.actor ?? null, 'ws', `${id}`, (code, reason) => extra.socket.close(code, reason));
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => normaliseError(e.toJSON(), e)),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => normaliseError(e.toJSON(), e)) } : undefined,
+    },
+    wsServer,
+    15_000,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  relay.start();
+  const port = (httpServer.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      for (const client of wsServer.clients) client.close(CradleCloseCode.ServiceRestart, 'Server restarting');
+      await wsDisposable.dispose();
+      const grace = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
+      await stopped;
+      clearTimeout(grace);
+      await feed.close();
+      await relay.stop();
+      await apollo.stop();
+      await bus.close();
+      await database.close();
+      logger.info('server stopped');
+    })();
+    return closing;
+  };
+
+  logger.info({ port, database: database.kind, bus: bus.kind }, 'cradle listening');
+  return {
+    url: `http://${host}:${port}/graphql`,
+    wsUrl: `ws://${host}:${port}/graphql`,
+    port,
+    services,
+    database,
+    demoLogins: demoLogins as readonly DemoLogin[] | null,
+    close,
+  };
+}

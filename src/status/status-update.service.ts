@@ -1,0 +1,225 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { scoreScreening, ScreeningInputError } from '../clinical/screening.js';
+import { classifyBloodPressure, DIAPER_COUNT_RANGE, DIASTOLIC_BP_RANGE_MMHG, FEEDING_DURATION_RANGE_MINUTES,
+  FEEDING_VOLUME_RANGE_ML, HEART_RATE_RANGE_BPM, INFANT_WEIGHT_RANGE_GRAMS, MOOD_SCORE_RANGE,
+  SLEEP_DURATION_RANGE_HOURS, SYSTOLIC_BP_RANGE_MMHG, TEMPERATURE_RANGE_CELSIUS } from '../clinical/vitals.js';
+import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
+import type { RequestContext } from '../context.js';
+import { Infant, OutboxEvent, StatusUpdate, type StatusKind } from '../db/entities/index.js';
+import { BadInputError, NotFoundError } from '../errors.js';
+import type {
+  LogFeedingInput, LogInfantVitalsInput, LogMoodInput, LogSleepInput, LogSymptomsInput, LogVitalsInput, SubmitScreeningInput,
+} from '../schema/status/status-update.input.js';
+import { checkId, checkNote, checkRange, checkRecordedAt } from './input-checks.js';
+
+/** A validated observation, ready to store. */
+export interface Observation {
+  readonly patientId: string;
+  readonly infantId: string | null;
+  readonly kind: StatusKind;
+  readonly recordedAt: Date;
+  readonly data: Record<string, unknown>;
+}
+
+/** Removes undefined values so stored JSON has only what was given. */
+function compact(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Logs what patients report. Every write validates first (nothing is stored on bad input), checks
+ * that the caller may write this kind for this patient (herself, or a care-team member whose role
+ * covers the kind's category), then stores the update and its outbox event in one transaction with
+ * the tenant's next event cursor.
+ */
+export class StatusUpdateService {
+  constructor(private readonly ctx: RequestContext) {}
+
+  private now(): number {
+    return this.ctx.services.now();
+  }
+
+  logMood(input: LogMoodInput): Promise<StatusUpdate> {
+    return this.record(() => ({
+      patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
+      infantId: null,
+      kind: 'MOOD',
+      recordedAt: checkRecordedAt(input.recordedAt, this.now(), 'input.recordedAt'),
+      data: compact({
+        score: checkRange(input.score, MOOD_SCORE_RANGE, 'input.score'),
+        note: checkNote(input.note, 'input.note'),
+      }),
+    }));
+  }
+
+  logSleep(input: LogSleepInput): Promise<StatusUpdate> {
+    return this.record(() => ({
+      patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
+      infantId: null,
+      kind: 'SLEEP',
+      recordedAt: checkRecordedAt(input.recordedAt, this.now(), 'input.recordedAt'),
+      data: { hours: checkRange(input.hours, SLEEP_DURATION_RANGE_HOURS, 'input.hours') },
+    }));
+  }
+
+  logVitals(input: LogVitalsInput): Promise<StatusUpdate> {
+    return this.record(() => {
+      const systolic = checkRange(input.systolic, SYSTOLIC_BP_RANGE_MMHG, 'input.systolic');
+      const diastolic = checkRange(input.diastolic, DIASTOLIC_BP_RANGE_MMHG, 'input.diastolic');
+      const heartRate = checkRange(input.heartRate, HEART_RATE_RANGE_BPM, 'input.heartRate');
+      const temperatureC = checkRange(input.temperatureC, TEMPERATURE_RANGE_CELSIUS, 'input.temperatureC');
+      if ([systolic, diastolic, heartRate, temperatureC].every((v) => v === undefined)) {
+        throw BadInputError.field('input', 'Give at least one of systolic, diastolic, heartRate or temperatureC.');
+      }
+      if (systolic !== undefined && diastolic !== undefined && diastolic >= systolic) {
+        throw BadInputError.field('input.diastolic', 'input.diastolic must be lower than input.systolic.');
+      }
+      return {
+        patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
+        infantId: null,
+        kind: 'VITALS',
+        recordedAt: checkRecordedAt(input.recordedAt, this.now(), 'input.recordedAt'),
+        data: compact({
+          systolic, diastolic, heartRate, temperatureC,
+          bloodPressureCategory: systolic === undefined && diastolic === undefined ? undefined : classifyBloodPressure(systolic, diastolic),
+        }),
+      };
+    });
+  }
+
+  logSymptoms(input: LogSymptomsInput): Promise<StatusUpdate> {
+    return this.record(() => {
+      if (input.symptoms.length === 0) throw BadInputError.field('input.symptoms', 'input.symptoms must list at least one warning sign.');
+      if (new Set(input.symptoms).size !== input.symptoms.length) {
+        throw BadInputError.field('input.symptoms', 'input.symptoms must list each warning sign at most once.');
+      }
+      return {
+        patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
+        infantId: null,
+        kind: 'SYMPTOMS',
+        recordedAt: checkRecordedAt(input.recordedAt, this.now(), 'input.recordedAt'),
+        data: compact({ symptoms: [...input.symptoms], note: checkNote(input.note, 'input.note') }),
+      };
+    });
+  }
+
+  submitScreening(input: SubmitScreeningInput): Promise<StatusUpdate> {
+    return this.record(() => {
+      let scored;
+      try {
+        scored = scoreScreening(input.instrument, input.answers);
+      } catch (err) {
+        if (err instanceof ScreeningInputError) throw BadInputError.field(`input.${err.field}`, err.message);
+        throw err;
+      }
+      return {
+        patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
+        infantId: null,
+        kind: 'SCREENING',
+        recordedAt: new Date(this.now()),
+        data: {
+          instrument: scored.instrument,
+          answers: [...input.answers],
+          items: scored.items,
+          total: scored.total,
+          maxTotal: scored.maxTotal,
+          band: scored.band,
+          selfHarmItemPositive: scored.selfHarmItemPositive,
+        },
+      };
+    });
+  }
+
+  logFeeding(input: LogFeedingInput): Promise<StatusUpdate> {
+    return this.record(() => ({
+      patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
+      infantId: checkId(input.infantId, 'input.infantId', NotFoundError.infant),
+      kind: 'FEEDING',
+      recordedAt: checkRecordedAt(input.recordedAt, this.now(), 'input.recordedAt'),
+      data: compact({
+        method: input.method,
+        durationMinutes: checkRange(input.durationMinutes, FEEDING_DURATION_RANGE_MINUTES, 'input.durationMinutes'),
+        volumeMl: checkRange(input.volumeMl, FEEDING_VOLUME_RANGE_ML, 'input.volumeMl'),
+        wetDiapers: checkRange(input.wetDiapers, DIAPER_COUNT_RANGE, 'input.wetDiapers'),
+        dirtyDiapers: checkRange(input.dirtyDiapers, DIAPER_COUNT_RANGE, 'input.dirtyDiapers'),
+      }),
+    }));
+  }
+
+  logInfantVitals(input: LogInfantVitalsInput): Promise<StatusUpdate> {
+    return this.record(() => {
+      const weightGrams = checkRange(input.weightGrams, INFANT_WEIGHT_RANGE_GRAMS, 'input.weightGrams');
+      const temperatureC = checkRange(input.temperatureC, TEMPERATURE_RANGE_CELSIUS, 'input.temperatureC');
+      if (weightGrams === undefined && temperatureC === undefined) {
+        throw BadInputError.field('input', 'Give at least one of weightGrams or temperatureC.');
+      }
+      return {
+        patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
+        infantId: checkId(input.infantId, 'input.infantId', NotFoundError.infant),
+        kind: 'INFANT_VITALS',
+        recordedAt: checkRecordedAt(input.recordedAt, this.now(), 'input.recordedAt'),
+        data: compact({ weightGrams, temperatureC }),
+      };
+    });
+  }
+
+  /** Validates, authorises and stores one observation with its outbox event, then wakes the relay. */
+  private async record(validate: () => Observation): Promise<StatusUpdate> {
+    const observation = validate();
+    const actor = this.ctx.access.requireActor();
+    // Only the patient herself or a care-team member whose role covers the category may write.
+    if (actor.role === 'ADMIN' || !(await this.ctx.access.allows(observation.patientId, STATUS_KIND_CATEGORY[observation.kind]))) {
+      throw NotFoundError.patient('input.patientId');
+    }
+    if (observation.infantId !== null) {
+      const infant = await this.ctx.em.findOne(Infant, {
+        id: observation.infantId,
+        tenantId: actor.tenantId,
+        patientId: observation.patientId,
+      });
+      if (!infant) throw NotFoundError.infant('input.infantId');
+    }
+    const update = await this.ctx.em.transactional(async (em) => insertStatusUpdate(em, actor.tenantId, actor.userId, observation));
+    this.ctx.services.relay.wake();
+    return update;
+  }
+}
+
+/**
+ * Stores a status update and its outbox event inside the caller's transaction. Taking the tenant's
+ * next cursor locks the tenant row until commit, so cursors become visible in order.
+ */
+export async function insertStatusUpdate(
+  em: EntityManager,
+  tenantId: string,
+  recordedBy: string,
+  observation: Observation,
+): Promise<StatusUpdate> {
+  const [row] = await em.execute<{ event_seq: string | number }[]>(
+    'update tenant set event_seq = event_seq + 1 where id = ? returning event_seq',
+    [tenantId],
+  );
+  if (!row) throw new Error('The tenant of an authenticated caller does not exist.');
+  const seq = Number(row.event_seq);
+  const update = em.create(StatusUpdate, {
+    id: crypto.randomUUID(),
+    tenantId,
+    patientId: observation.patientId,
+    infantId: observation.infantId,
+    kind: observation.kind,
+    recordedAt: observation.recordedAt,
+    recordedBy,
+    data: observation.data,
+    seq,
+  });
+  em.create(OutboxEvent, {
+    tenantId,
+    seq,
+    type: 'STATUS_UPDATE_LOGGED',
+    patientId: observation.patientId,
+    subjectId: update.id,
+    kind: observation.kind,
+  });
+  await em.flush();
+  return update;
+}

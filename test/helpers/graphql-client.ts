@@ -1,0 +1,101 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** A GraphQL response as the wire carries it. */
+export interface GqlResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: unknown; extensions?: { code?: string; field?: string; [key: string]: unknown } }>;
+}
+
+/** Posts a GraphQL operation over real HTTP. */
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<GqlResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Omit<GqlResponse<T>, 'status'>;
+  return { status: res.status, ...body };
+}
+
+/** Like {@link gql}, but fails the test on any error and returns the data. */
+export async function gqlOk<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const res = await gql<T>(url, query, variables, token);
+  if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+  return res.data;
+}
+
+/** The first error's code and field, for compact assertions. */
+export function errorOf(res: GqlResponse): { code?: string; field?: string } {
+  const e = res.errors?.[0];
+  return { code: e?.extensions?.code, field: e?.extensions?.field };
+}
+
+/** A real graphql-ws client over `ws`, authenticated in connection_init. */
+export function wsClient(wsUrl: string, token: string, onClose?: (code: number) => void): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+    on: onClose ? { closed: (event) => onClose((event as { code: number }).code) } : {},
+  });
+}
+
+/** A live subscription that collects what it receives. */
+export interface Collector<T> {
+  readonly received: T[];
+  readonly errors: unknown[];
+  /** Resolves once `count` items have arrived (rejects after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<T[]>;
+  stop(): void;
+}
+
+/** Subscribes with a real graphql-ws client and collects `data` payloads. */
+export function collect<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown> = {}): Collector<T> {
+  const received: T[] = [];
+  const errors: unknown[] = [];
+  const waiters: Array<() => void> = [];
+  const stop = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.errors) errors.push(...value.errors);
+        if (value.data) received.push(value.data as T);
+        for (const w of waiters.splice(0)) w();
+      },
+      error: (err) => {
+        errors.push(err);
+        for (const w of waiters.splice(0)) w();
+      },
+      complete: () => undefined,
+    },
+  );
+  return {
+    received,
+    errors,
+    stop,
+    waitFor(count, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`expected ${count} events, got ${received.length}: ${JSON.stringify(errors)}`)), timeoutMs);
+        const check = () => {
+          if (received.length >= count) {
+            clearTimeout(timer);
+            resolve(received);
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
+}
+
+/** Waits `ms` milliseconds (for asserting that nothing arrives during a quiet period). */
+export const quietPeriod = (ms: number) => new Promise((r) => setTimeout(r, ms));

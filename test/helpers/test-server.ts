@@ -1,0 +1,92 @@
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
+import { createServer, type RunningServer, type ServerOverrides } from '../../src/server.js';
+
+/** Which backends the suite runs on: the embedded default, or the real services named by the environment. */
+export const backend = {
+  databaseUrl: process.env['DATABASE_URL'] || null,
+  redisUrl: process.env['REDIS_URL'] || null,
+} as const;
+
+/** A test server plus what it captured. */
+export interface TestServer {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly server: RunningServer;
+  /** Every log line the server wrote, as raw JSON text. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/** Options for {@link startTestServer}. */
+export interface TestServerOptions extends Omit<ServerOverrides, 'logDestination'> {
+  /** Extra environment settings (strings, as in `process.env`). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+function randomName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Creates a fresh PostgreSQL database on the server of `url`; returns its URL and a dropper. */
+async function createTestDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = randomName('cradle_test');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const dbUrl = new URL(url);
+  dbUrl.pathname = `/${name}`;
+  return {
+    url: dbUrl.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/**
+ * Starts a real Cradle server on an ephemeral port with its own database (a fresh PGlite, or a new
+ * PostgreSQL database when DATABASE_URL is set) and its own Redis key prefix (when REDIS_URL is set).
+ * `close()` stops it and removes the database.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      if (process.env['CRADLE_TEST_LOGS']) process.stderr.write(chunk);
+      callback();
+    },
+  });
+  const database = backend.databaseUrl ? await createTestDatabase(backend.databaseUrl) : null;
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CRADLE_IN_MEMORY_DB: 'true',
+    CRADLE_DEMO_SEED: 'false',
+    CRADLE_TOKEN_SECRET: `test-secret-${crypto.randomUUID()}`,
+    LOG_LEVEL: 'info',
+    CRADLE_RELAY_POLL_MS: '200',
+    CRADLE_SHUTDOWN_GRACE_MS: '2000',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(backend.redisUrl ? { REDIS_URL: backend.redisUrl, REDIS_KEY_PREFIX: `${randomName('test')}:` } : {}),
+    ...options.env,
+  };
+  const { env: _env, ...overrides } = options;
+  const server = await createServer(loadConfig(env), { ...overrides, logDestination: destination });
+  return {
+    url: server.url,
+    wsUrl: server.wsUrl,
+    server,
+    logs,
+    close: async () => {
+      await server.close();
+      await database?.drop();
+    },
+  };
+}
