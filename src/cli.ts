@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
         });
         process.stdout.write(`${JSON.stringify(result)}\n`);
       } catch (err) {
-        if (err instanceof AppError) fail(`${err.message}${err.extensions['field'] ? ` (${String(err.extensions['field'])})` : ''}`);
+        if (err instanceof AppError) fail(err.message);
         throw err;
       } finally {
         await db.close();

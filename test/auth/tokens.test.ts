@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { AccessTokenIssuer, bearerToken } from '../../src/auth/tokens.js';
+
+const user = { id: '6d1c4b62-9a0e-4c37-bc34-7d4b7b0f1a10', tenantId: '0b9c8a4e-1f1e-4e62-9a2c-0d3e9b8f7a61', role: 'MIDWIFE' as const };
+const secret = 's'.repeat(40);
+
+describe('AccessTokenIssuer', () => {
+  it('issues a token that verifies to the same actor, with the key id in its header', async () => {
+    const issuer = new AccessTokenIssuer('k1', { k1: secret }, 900, () => 1_700_000_000_000);
+    const { token, expiresAt } = await issuer.issue(user);
+    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
+    expect(header).toMatchObject({ alg: 'HS256', kid: 'k1' });
+    expect(expiresAt.getTime()).toBe(1_700_000_000_000 + 900_000);
+    expect(await issuer.verify(token)).toMatchObject({ userId: user.id, tenantId: user.tenantId, role: 'MIDWIFE' });
+  });
+
+  it('rejects an expired token', async () => {
+    let now = 1_700_000_000_000;
+    const issuer = new AccessTokenIssuer('k1', { k1: secret }, 900, () => now);
+    const { token } = await issuer.issue(user);
+    now += 901_000;
+    expect(await issuer.verify(token)).toBeNull();
+  });
+
+  it('rejects a token signed with an unknown key or tampered with', async () => {
+    const a = new AccessTokenIssuer('k1', { k1: secret }, 900);
+    const b = new AccessTokenIssuer('k1', { k1: 't'.repeat(40) }, 900);
+    const { token } = await a.issue(user);
+    expect(await b.verify(token)).toBeNull();
+    const [h, p, s] = token.split('.');
+    const forged = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    forged.role = 'ADMIN';
+    expect(await a.verify(`${h}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${s}`)).toBeNull();
+  });
+
+  it('verifies tokens of a previous key during rotation', async () => {
+    const old = new AccessTokenIssuer('k1', { k1: secret }, 900);
+    const rotated = new AccessTokenIssuer('k2', { k1: secret, k2: 'u'.repeat(40) }, 900);
+    const { token } = await old.issue(user);
+    expect(await rotated.verify(token)).not.toBeNull();
+  });
+
+  it('reads bearer tokens only from a well-formed header', () => {
+    expect(bearerToken('Bearer abc.def')).toBe('abc.def');
+    expect(bearerToken('bearer abc')).toBe('abc');
+    expect(bearerToken('Basic abc')).toBeNull();
+    expect(bearerToken(undefined)).toBeNull();
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded database, the in-process bus, port 4000 and the demo seed', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: './.cradle' });
+    expect(config.bus).toEqual({ kind: 'memory' });
+    expect(config.demoSeed).toBe(true);
+  });
+
+  it('uses PostgreSQL and Redis when their URLs are set, without seeding the demo', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@h/db', REDIS_URL: 'redis://h:6379', CRADLE_TOKEN_SECRET: 'x'.repeat(32) });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(config.bus).toEqual({ kind: 'redis', url: 'redis://h:6379', keyPrefix: 'cradle:' });
+    expect(config.demoSeed).toBe(false);
+  });
+
+  it('reports every invalid setting at once, naming each variable', () => {
+    try {
+      loadConfig({ PORT: '99999', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/^PORT: /m);
+      expect(problems).toMatch(/^DATABASE_URL: /m);
+      expect(problems).toMatch(/^LOG_LEVEL: /m);
+    }
+  });
+
+  it('requires a token secret with a real database', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/CRADLE_TOKEN_SECRET: required/);
+  });
+});

@@ -1,0 +1,51 @@
+import { GraphQLError, parse, validate, buildSchema, Source } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { normaliseError, stripValues } from '../src/error-normaliser.js';
+import { NotFoundError } from '../src/errors.js';
+
+describe('normaliseError', () => {
+  it('passes an AppError through with its code and field', () => {
+    const error = new GraphQLError('wrapped', { originalError: NotFoundError.patient('input.patientId') });
+    expect(normaliseError({ message: 'wrapped' }, error)).toEqual({
+      message: 'No patient with that id was found.',
+      extensions: { code: 'NOT_FOUND', field: 'input.patientId' },
+    });
+  });
+
+  it('turns an unknown error into a generic INTERNAL_SERVER_ERROR without its message', () => {
+    const error = new GraphQLError('boom', { originalError: new Error('Key (email)=(ada@example.org) already exists') });
+    const out = normaliseError({ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
+    expect(out.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(JSON.stringify(out)).not.toContain('ada@example.org');
+  });
+
+  it('names the field of a variable coercion error and drops the value', () => {
+    const message = 'Variable "$input" got invalid value "Jane" at "input.score"; Int cannot represent non-integer value: "Jane"';
+    const error = new GraphQLError(message, { originalError: new GraphQLError('inner') });
+    const out = normaliseError({ message, extensions: { code: 'BAD_USER_INPUT' } }, error);
+    expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.score' });
+    expect(out.message).not.toContain('Jane');
+  });
+
+  it('names the field of an unknown input field', () => {
+    const message = 'Variable "$input" got invalid value { score: 1, bogus: "Jane" }; Field "bogus" is not defined by type "LogMoodInput".';
+    const error = new GraphQLError(message, { originalError: new GraphQLError('inner') });
+    const out = normaliseError({ message, extensions: { code: 'BAD_USER_INPUT' } }, error);
+    expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.bogus' });
+    expect(out.message).not.toContain('Jane');
+  });
+
+  it('names the argument of a bad literal in the query document and drops the value', () => {
+    const schema = buildSchema('input I { score: Int! }  type Query { f(input: I!): Int }');
+    const source = new Source('{ f(input: { score: "Jane" }) }');
+    const [error] = validate(schema, parse(source));
+    const out = normaliseError({ message: error!.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }, error);
+    expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'score' });
+    expect(out.message).not.toContain('Jane');
+  });
+
+  it('strips enum values and "found" tails', () => {
+    expect(stripValues('Value "SECRET" does not exist in "FeedingMethod" enum.')).not.toContain('SECRET');
+    expect(stripValues('Expected value of type "Int!", found "Jane".')).not.toContain('Jane');
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { BoundedQueue } from '../../src/realtime/bounded-queue.js';
+
+describe('BoundedQueue', () => {
+  it('yields pushed items in order to a reader that keeps up', async () => {
+    const q = new BoundedQueue<number>(2, () => undefined, () => undefined);
+    const pending = q.next();
+    q.push(1);
+    q.push(2);
+    q.push(3);
+    expect(await pending).toEqual({ value: 1, done: false });
+    expect(await q.next()).toEqual({ value: 2, done: false });
+    expect(await q.next()).toEqual({ value: 3, done: false });
+  });
+
+  it('cuts off a reader that falls more than the limit behind, once', () => {
+    let overflows = 0;
+    let ends = 0;
+    const q = new BoundedQueue<number>(2, () => overflows++, () => ends++);
+    expect([q.push(1), q.push(2), q.push(3), q.push(4)]).toEqual([true, true, false, false]);
+    expect(overflows).toBe(1);
+    expect(ends).toBe(1);
+    expect(q.size).toBe(0);
+  });
+
+  it('completes a waiting reader when ended', async () => {
+    const q = new BoundedQueue<number>(2, () => undefined, () => undefined);
+    const pending = q.next();
+    await q.return();
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
+});

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PASSWORD, TestTenant, type TestUser } from '../helpers/builders.js';
+import { errorOf, gql, gqlOk, type GqlResponse } from '../helpers/graphql-client.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const LOGIN = `mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) { accessToken expiresAt user { id role tenantId } }
+}`;
+const ME = `query { me { id role tenantId email displayName } }`;
+const CREATE_USER = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email role tenantId displayName } }`;
+
+interface LoginData {
+  login: { accessToken: string; expiresAt: string; user: { id: string; role: string; tenantId: string } };
+}
+
+/** Decodes one base64url JSON segment of a JWT. */
+function jwtSegment(token: string, index: 0 | 1): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[index]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** Replaces the last character of a JWT's signature, keeping it valid base64url. */
+function tamperSignature(token: string): string {
+  const last = token.at(-1);
+  return `${token.slice(0, -1)}${last === 'A' ? 'B' : 'A'}`;
+}
+
+/** Re-signs nothing: swaps the payload's role for ADMIN, keeping header and signature. */
+function tamperPayload(token: string): string {
+  const [header, , signature] = token.split('.');
+  const payload = { ...jwtSegment(token, 1), role: 'ADMIN' };
+  return `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${signature}`;
+}
+
+let seq = 0;
+const freshEmail = (label: string) => `${label}-${Date.now().toString(36)}-${seq++}@identity.example`;
+
+describe('identity: login, me and createUser', () => {
+  let ts: TestServer;
+  let tenant: TestTenant;
+  let coordinator: TestUser;
+
+  const createUser = (input: Record<string, unknown>, token: string) =>
+    gql<{ createUser: { id: string; email: string; role: string; tenantId: string; displayName: string } }>(ts.url, CREATE_USER, { input }, token);
+  const login = (email: string, password: string) => gql<LoginData>(ts.url, LOGIN, { email, password });
+
+  beforeAll(async () => {
+    ts = await startTestServer();
+    tenant = await TestTenant.create(ts);
+    coordinator = await tenant.user('CARE_COORDINATOR', 'Cora Coordinator');
+  });
+  afterAll(async () => {
+    await ts?.close();
+  });
+
+  it('returns a login token that authenticates me with the same id, role, tenant and e-mail', async () => {
+    const res = await login(coordinator.email, TEST_PASSWORD);
+    expect(res.errors).toBeUndefined();
+    const { accessToken, expiresAt, user } = res.data!.login;
+    expect(user).toEqual({ id: coordinator.id, role: 'CARE_COORDINATOR', tenantId: tenant.id });
+    expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+
+    const me = await gqlOk<{ me: Record<string, string> }>(ts.url, ME, {}, accessToken);
+    expect(me.me).toEqual({ id: coordinator.id, role: 'CARE_COORDINATOR', tenantId: tenant.id, email: coordinator.email, displayName: 'Cora Coordinator' });
+  });
+
+  it('answers a wrong password and an unknown e-mail with the same UNAUTHENTICATED error', async () => {
+    const wrongPassword = await login(coordinator.email, 'not the right password at all');
+    const unknownEmail = await login(freshEmail('nobody'), TEST_PASSWORD);
+    for (const res of [wrongPassword, unknownEmail]) {
+      expect(res.data ?? null).toBeNull();
+      expect(errorOf(res).code).toBe('UNAUTHENTICATED');
+    }
+    expect(wrongPassword.errors![0]!.message).toBe(unknownEmail.errors![0]!.message);
+    expect(wrongPassword.errors![0]!.extensions).toEqual(unknownEmail.errors![0]!.extensions);
+    expect(wrongPassword.errors![0]!.message).not.toContain(coordinator.email);
+  });
+
+  it('rejects me without a token, with a garbage token and with a tampered token as UNAUTHENTICATED', async () => {
+    const token = coordinator.token;
+    const attempts: Array<[string, GqlResponse]> = [
+      ['no token', await gql(ts.url, ME)],
+      ['garbage', await gql(ts.url, ME, {}, 'not-a-jwt')],
+      ['three garbage segments', await gql(ts.url, ME, {}, 'aaa.bbb.ccc')],
+      ['tampered signature', await gql(ts.url, ME, {}, tamperSignature(token))],
+      ['tampered payload', await gql(ts.url, ME, {}, tamperPayload(token))],
+      ['unsigned', await gql(ts.url, ME, {}, `${Buffer.from('{"alg":"none"}').toString('base64url')}.${token.split('.')[1]}.`)],
+    ];
+    for (const [label, res] of attempts) {
+      expect({ label, data: res.data ?? null, code: errorOf(res).code }).toEqual({ label, data: null, code: 'UNAUTHENTICATED' });
+    }
+    expect((await gqlOk<{ me: { id: string } }>(ts.url, ME, {}, token)).me.id).toBe(coordinator.id);
+  });
+
+  it('lets an ADMIN create a user in its own tenant, who can then sign in', async () => {
+    const email = freshEmail('midwife');
+    const res = await createUser({ email, password: TEST_PASSWORD, role: 'MIDWIFE', displayName: 'Mia Midwife' }, tenant.admin.token);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.createUser).toMatchObject({ email, role: 'MIDWIFE', tenantId: tenant.id, displayName: 'Mia Midwife' });
+    const signedIn = await login(email, TEST_PASSWORD);
+    expect(signedIn.data!.login.user).toEqual({ id: res.data!.createUser.id, role: 'MIDWIFE', tenantId: tenant.id });
+  });
+
+  it('refuses createUser to a CARE_COORDINATOR with FORBIDDEN and creates nothing', async () => {
+    const email = freshEmail('sneaky');
+    const res = await createUser({ email, password: TEST_PASSWORD, role: 'ADMIN', displayName: 'Sneaky' }, coordinator.token);
+    expect(res.data ?? null).toBeNull();
+    expect(errorOf(res).code).toBe('FORBIDDEN');
+    expect(errorOf(await login(email, TEST_PASSWORD)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses createUser without a token with UNAUTHENTICATED', async () => {
+    const res = await createUser({ email: freshEmail('anon'), password: TEST_PASSWORD, role: 'MIDWIFE', displayName: 'Anon' }, '');
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers a duplicate e-mail (in any letter case) with CONFLICT on input.email', async () => {
+    const email = freshEmail('dup');
+    await gqlOk(ts.url, CREATE_USER, { input: { email, password: TEST_PASSWORD, role: 'MIDWIFE', displayName: 'First' } }, tenant.admin.token);
+    for (const again of [email, email.toUpperCase()]) {
+      const res = await createUser({ email: again, password: TEST_PASSWORD, role: 'MIDWIFE', displayName: 'Second' }, tenant.admin.token);
+      expect(res.data ?? null).toBeNull();
+      expect(errorOf(res)).toEqual({ code: 'CONFLICT', field: 'input.email' });
+    }
+  });
+
+  it('answers a password shorter than 12 characters with BAD_USER_INPUT on input.password', async () => {
+    const email = freshEmail('short');
+    const res = await createUser({ email, password: 'elevenchars', role: 'MIDWIFE', displayName: 'Short' }, tenant.admin.token);
+    expect(res.data ?? null).toBeNull();
+    expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.password' });
+    expect(res.errors![0]!.message).not.toContain('elevenchars');
+    expect(errorOf(await login(email, 'elevenchars')).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('signs in whatever the letter case and surrounding spaces of the e-mail address', async () => {
+    const mixedCase = [...coordinator.email].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join('');
+    for (const email of [coordinator.email.toUpperCase(), `  ${mixedCase}  `]) {
+      const res = await login(email, TEST_PASSWORD);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.login.user.id).toBe(coordinator.id);
+    }
+  });
+
+  it('signs access tokens as HS256 JWTs whose header carries a kid', async () => {
+    const { accessToken, user } = (await login(coordinator.email, TEST_PASSWORD)).data!.login;
+    const header = jwtSegment(accessToken, 0);
+    expect(header).toMatchObject({ alg: 'HS256', typ: 'at+jwt' });
+    expect(header['kid']).toEqual(expect.any(String));
+    expect((header['kid'] as string).length).toBeGreaterThan(0);
+    expect(jwtSegment(accessToken, 1)).toMatchObject({ sub: user.id, tid: tenant.id, role: 'CARE_COORDINATOR' });
+  });
+});
