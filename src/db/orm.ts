@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
 import type { DatabaseConfig } from '../config.js';
@@ -16,6 +17,25 @@ export interface Database {
   /** Whether the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Arbitrary constant naming the advisory lock that serialises migrations across starting instances. */
+const MIGRATION_LOCK_KEY = 0x43_52_44_4d; // "CRDM"
+
+/**
+ * Runs migrations while holding a session advisory lock on a dedicated connection, so replicas
+ * starting together migrate one after the other (the second finds nothing pending).
+ */
+async function withMigrationLock(url: string, migrate: () => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await migrate();
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.end();
+  }
 }
 
 /** Options shared by every backend. Migrations are imported classes, so they work from `src` and `dist` alike. */
@@ -56,7 +76,8 @@ export async function openDatabase(config: DatabaseConfig, options: { migrate?: 
     orm = await MikroORM.init({ ...baseOptions(), clientUrl: config.url, pool: { min: 0, max: 10 } });
   }
   if (options.migrate ?? true) {
-    await orm.migrator.up();
+    if (config.kind === 'postgres') await withMigrationLock(config.url, () => orm.migrator.up());
+    else await orm.migrator.up();
   }
   const db = pglite;
   return {
