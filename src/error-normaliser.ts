@@ -11,11 +11,13 @@ const CLIENT_INPUT_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED
  */
 export function stripValues(message: string): string {
   return message
-    .replace(/ got invalid value [\s\S]*?(?= at "|; |$)/g, ' has an invalid value')
-    .replace(/(value|Value)(: | )("(?:[^"\\]|\\.)*"|[^\s;.,]+(?:\.\d+)?)(?=[;.,]|$)/g, '$1')
+    .replace(/ got invalid value (?:"(?:[^"\\]|\\.)*"|[^"])*?(?= at "|; |$)/g, ' has an invalid value')
+    .replace(/(cannot represent [\w -]*value): [[{][\s\S]*$/, '$1')
+    .replace(/(value|Value)(: | )("(?:[^"\\]|\\.)*"|[^\s;.,]+(?:\.\d+)?(?=[;.,]|$))/g, '$1')
     .replace(/Value "(?:[^"\\]|\\.)*" does not exist/g, 'The value does not exist')
     .replace(/, found [\s\S]*?(?=[;]|\.$|$)/g, '')
-    .replace(/String cannot represent a non string value[\s\S]*?(?=[;]|$)/g, 'String cannot represent a non-string value');
+    .replace(/String cannot represent a non string value[\s\S]*?(?=[;]|$)/g, 'String cannot represent a non-string value')
+    .replace(/ invalid date-time-string [\s\S]*$/, ' invalid date-time string.');
 }
 
 /** Finds which input field a graphql-js input error is about, as a dotted path. */

@@ -34,7 +34,8 @@ describe('server lifecycle', () => {
   it('tags every GraphQL response with a request id', async () => {
     const res = await fetch(ts.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await res.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const body = (await res.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('rejects a WebSocket whose connection_init carries no valid token (4403)', async () => {

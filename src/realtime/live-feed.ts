@@ -80,10 +80,15 @@ class LiveSubscription {
   }
 }
 
-/** The live subscribers of one tenant on this instance, and the bus subscriptions feeding them. */
+/**
+ * The live subscribers of one tenant on this instance, and the bus subscriptions feeding them.
+ * Bus messages are applied strictly in arrival order through `tail` (updates load concurrently, but
+ * are handed over in order), because a subscriber drops any cursor below the last it received.
+ */
 interface TenantRoom {
   readonly subscribers: Set<LiveSubscription>;
   readonly joined: Promise<Array<() => Promise<void>>>;
+  tail: Promise<void>;
 }
 
 /**
@@ -105,7 +110,7 @@ export class LiveFeed {
     private readonly logger: AppLogger,
     private readonly bufferLimit: number,
   ) {
-    this.detachReconnect = bus.onReconnect(() => void this.catchUpAll());
+    this.detachReconnect = bus.onReconnect(() => this.catchUpAll());
   }
 
   /**
@@ -153,11 +158,12 @@ export class LiveFeed {
     let room = this.rooms.get(tenantId);
     if (!room) {
       const subscribers = new Set<LiveSubscription>();
-      const joined = Promise.all([
-        this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => void this.onEvent(subscribers, message)),
-        this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => void this.onAccessChange(subscribers, message)),
+      const created: TenantRoom = { subscribers, joined: Promise.resolve([]), tail: Promise.resolve() };
+      (created as { joined: TenantRoom['joined'] }).joined = Promise.all([
+        this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => this.onEvent(created, message)),
+        this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => this.onAccessChange(created, message)),
       ]);
-      room = { subscribers, joined };
+      room = created;
       this.rooms.set(tenantId, room);
     }
     room.subscribers.add(subscription);
@@ -174,7 +180,14 @@ export class LiveFeed {
     }
   }
 
-  private async onEvent(subscribers: ReadonlySet<LiveSubscription>, message: string): Promise<void> {
+  /** Runs `step` after every earlier bus message of the room has been applied. */
+  private inOrder(room: TenantRoom, step: () => Promise<void>): void {
+    room.tail = room.tail.then(step).catch((err: unknown) => {
+      this.logger.error({ err }, 'live delivery step failed');
+    });
+  }
+
+  private onEvent(room: TenantRoom, message: string): void {
     let event: PublishedEvent;
     try {
       event = JSON.parse(message) as PublishedEvent;
@@ -183,46 +196,55 @@ export class LiveFeed {
       return;
     }
     const kind = event.kind as StatusKind;
-    const recipients = [...subscribers].filter((s) => s.wants(event.patientId, kind) && event.seq > s.lastSeq);
-    if (recipients.length === 0) return;
-    try {
-      const row = await this.orm.em.fork().findOne(StatusUpdate, { id: event.subjectId, tenantId: event.tenantId });
+    const interested = () => [...room.subscribers].filter((s) => s.wants(event.patientId, kind) && event.seq > s.lastSeq);
+    if (interested().length === 0) return;
+    // Start loading at once; hand over in arrival order.
+    const loading = this.orm.em
+      .fork()
+      .findOne(StatusUpdate, { id: event.subjectId, tenantId: event.tenantId })
+      .catch((err: unknown) => {
+        this.logger.error({ err }, 'could not load a status update for live delivery');
+        return null;
+      });
+    this.inOrder(room, async () => {
+      const row = await loading;
       if (!row) return;
       const view = new StatusUpdateView(row);
-      for (const subscriber of recipients) {
-        // Access may have changed while the row loaded: check again before handing it over.
-        if (subscriber.wants(event.patientId, kind)) subscriber.offer(event.seq, view);
-      }
-    } catch (err) {
-      this.logger.error({ err }, 'could not load a status update for live delivery');
-    }
+      // Access may have changed while the row loaded: check each subscriber now.
+      for (const subscriber of interested()) subscriber.offer(event.seq, view);
+    });
   }
 
   /**
    * Applies an access change: the affected grant is dropped at once (nothing more is delivered),
    * then looked up again, so a subscriber who still has access keeps receiving.
    */
-  private async onAccessChange(subscribers: ReadonlySet<LiveSubscription>, message: string): Promise<void> {
+  private onAccessChange(room: TenantRoom, message: string): void {
     let change: AccessChange;
     try {
       change = JSON.parse(message) as AccessChange;
     } catch {
       return;
     }
-    const affected = [...subscribers].filter(
+    const affected = [...room.subscribers].filter(
       (s) => (change.userId === null || s.userId === change.userId) && (!s.filter.patientIds || s.filter.patientIds.includes(change.patientId)),
     );
     for (const subscriber of affected) {
       subscriber.grants.delete(change.patientId);
       subscriber.access.setGrant(change.patientId, null);
     }
+    this.inOrder(room, () => this.recheck(affected, change.patientId));
+  }
+
+  /** Looks a patient's grant up again for subscribers whose access to her changed. */
+  private async recheck(affected: readonly LiveSubscription[], patientId: string): Promise<void> {
     for (const subscriber of affected) {
       try {
-        const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, [change.patientId]);
-        const grant = grants.get(change.patientId);
+        const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, [patientId]);
+        const grant = grants.get(patientId);
         if (grant && !subscriber.queue.isEnded) {
-          subscriber.grants.set(change.patientId, grant);
-          subscriber.access.setGrant(change.patientId, grant);
+          subscriber.grants.set(patientId, grant);
+          subscriber.access.setGrant(patientId, grant);
         }
       } catch (err) {
         this.logger.error({ err }, 'could not re-check a live subscriber after an access change');
@@ -258,18 +280,17 @@ export class LiveFeed {
   }
 
   /** After a bus outage, every subscriber catches up from the database (live events are held meanwhile). */
-  private async catchUpAll(): Promise<void> {
+  private catchUpAll(): void {
     for (const [tenantId, room] of this.rooms) {
-      for (const subscription of room.subscribers) {
-        subscription.beginReplay();
-        try {
-          await this.replay(tenantId, subscription);
-        } catch (err) {
-          this.logger.error({ err }, 'could not catch a live subscriber up after a bus outage');
-        } finally {
-          subscription.endReplay();
+      this.inOrder(room, async () => {
+        for (const subscription of room.subscribers) {
+          try {
+            await this.replay(tenantId, subscription);
+          } catch (err) {
+            this.logger.error({ err }, 'could not catch a live subscriber up after a bus outage');
+          }
         }
-      }
+      });
     }
   }
 }
