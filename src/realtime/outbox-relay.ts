@@ -115,7 +115,7 @@ export class OutboxRelay {
         await this.bus.publish(Channels.tenantEvents(event.tenantId), JSON.stringify(event));
       }
       if (rows.length > 0) {
-        await tx.execute('update outbox_event set published_at = now() where id = any(?::bigint[])', [rows.map((r) => String(r.id))]);
+        await tx.execute('update outbox_event set published_at = now() where id in (?)', [rows.map((r) => String(r.id))]);
       }
       return rows.length;
     });

@@ -18,10 +18,13 @@ function jwtSegment(token: string, index: 0 | 1): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[index]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-/** Replaces the last character of a JWT's signature, keeping it valid base64url. */
+/**
+ * Changes the first character of a JWT's signature. (Not the last: its low bits are base64url
+ * padding, so some changes there decode to the same signature and leave the token valid.)
+ */
 function tamperSignature(token: string): string {
-  const last = token.at(-1);
-  return `${token.slice(0, -1)}${last === 'A' ? 'B' : 'A'}`;
+  const [header, payload, signature] = token.split('.') as [string, string, string];
+  return `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
 }
 
 /** Re-signs nothing: swaps the payload's role for ADMIN, keeping header and signature. */
