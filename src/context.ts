@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { AppLogger } from './logger.js';
 import type { EventBus } from './realtime/event-bus.js';
 import type { LiveFeed } from './realtime/live-feed.js';
+import type { LiveMetrics } from './realtime/live-metrics.js';
 import type { OutboxRelay } from './realtime/outbox-relay.js';
 
 /** What a running server shares with every request: built once by `createServer`. */
@@ -18,6 +19,7 @@ export interface ServerServices {
   readonly tokens: AccessTokenIssuer;
   /** The clock, in milliseconds since the epoch; injected so tests control time. */
   readonly now: () => number;
+  readonly metrics: LiveMetrics;
 }
 
 /**

@@ -18,6 +18,7 @@ import { BusPubSub } from './realtime/bus-pubsub.js';
 import { CradleCloseCode } from './realtime/close-codes.js';
 import type { EventBus } from './realtime/event-bus.js';
 import { LiveFeed } from './realtime/live-feed.js';
+import { LiveMetrics } from './realtime/live-metrics.js';
 import { MemoryEventBus } from './realtime/memory-event-bus.js';
 import { OutboxRelay } from './realtime/outbox-relay.js';
 import { RedisEventBus } from './realtime/redis-event-bus.js';
@@ -31,6 +32,14 @@ export interface ServerOverrides {
   readonly now?: () => number;
   /** Live-subscription send buffer, in events. */
   readonly liveBufferLimit?: number;
+  /**
+   * An already open database to use instead of opening the configured one; the server then does
+   * not close it. Lets several instances share one embedded database in one process (the
+   * multi-instance tests on the embedded default).
+   */
+  readonly database?: Database;
+  /** An event bus to use instead of creating the configured one; the server then does not close it. */
+  readonly bus?: EventBus;
 }
 
 /** A running Cradle server. */
@@ -95,17 +104,19 @@ function loggingPlugin(): ApolloServerPlugin<RequestContext> {
 export async function createServer(config: Readonly<Config>, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? Date.now;
-  const database = await openDatabase(config.database);
+  const database = overrides.database ?? (await openDatabase(config.database));
   let demoLogins: DemoLogin[] | null = null;
   if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
     demoLogins = await seedDemoTenant(database.orm.em.fork(), now());
     logger.info({ users: demoLogins.length }, 'seeded the synthetic demo tenant');
   }
-  const bus = await createBus(config, logger);
-  const relay = new OutboxRelay(database.orm, bus, logger, config.relayPollMs);
-  const feed = new LiveFeed(database.orm, bus, logger, overrides.liveBufferLimit ?? DEFAULT_LIVE_BUFFER);
+  const bus = overrides.bus ?? (await createBus(config, logger));
+  let feed: LiveFeed | null = null;
+  const metrics = new LiveMetrics(() => feed?.subscriptionCount ?? 0);
+  const relay = new OutboxRelay(database.orm, bus, logger, config.relayPollMs, metrics);
+  feed = new LiveFeed(database.orm, bus, logger, overrides.liveBufferLimit ?? DEFAULT_LIVE_BUFFER, metrics);
   const tokens = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, config.accessTokenTtlSeconds, now);
-  const services: ServerServices = { config, logger, bus, relay, feed, tokens, now };
+  const services: ServerServices = { config, logger, bus, relay, feed, tokens, now, metrics };
   const schema = await buildCradleSchema(new BusPubSub(bus, logger));
 
   const apollo = new ApolloServer<RequestContext>({
@@ -139,6 +150,10 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         res.end(JSON.stringify({ status: ready ? 'ready' : 'unavailable', database: db, bus: busUp, shuttingDown }));
         return;
       }
+      if (url.pathname === '/metrics') {
+        res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.render());
+        return;
+      }
       if (url.pathname === '/graphql') {
         await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
           createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId),
@@ -154,6 +169,10 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   });
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
+  wsServer.on('connection', (socket) => {
+    metrics.sockets.inc();
+    socket.once('close', () => metrics.sockets.dec());
+  });
   interface WsExtra {
     socket: WebSocket;
     request: IncomingMessage;
@@ -200,11 +219,11 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       const grace = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
       await stopped;
       clearTimeout(grace);
-      await feed.close();
+      await feed!.close();
       await relay.stop();
       await apollo.stop();
-      await bus.close();
-      await database.close();
+      if (!overrides.bus) await bus.close();
+      if (!overrides.database) await database.close();
       logger.info('server stopped');
     })();
     return closing;

@@ -10,6 +10,8 @@ export type PatientRelation = 'SELF' | 'CARE_TEAM' | 'ADMIN';
 export interface PatientGrant {
   readonly patientId: string;
   readonly relation: PatientRelation;
+  /** The caller's role on the patient's care team (CARE_TEAM relation only). */
+  readonly careTeamRole: ClinicalRole | null;
   readonly categories: ReadonlySet<DataCategory>;
 }
 
@@ -32,12 +34,12 @@ export async function resolvePatientGrants(
   switch (actor.role) {
     case 'PATIENT': {
       const own = await em.find(Patient, { tenantId: actor.tenantId, userId: actor.userId, ...idFilter }, { fields: ['id'] });
-      for (const p of own) grants.set(p.id, { patientId: p.id, relation: 'SELF', categories: SELF_CATEGORIES });
+      for (const p of own) grants.set(p.id, { patientId: p.id, relation: 'SELF', careTeamRole: null, categories: SELF_CATEGORIES });
       return grants;
     }
     case 'ADMIN': {
       const all = await em.find(Patient, { tenantId: actor.tenantId, ...idFilter }, { fields: ['id'] });
-      for (const p of all) grants.set(p.id, { patientId: p.id, relation: 'ADMIN', categories: ADMIN_CATEGORIES });
+      for (const p of all) grants.set(p.id, { patientId: p.id, relation: 'ADMIN', careTeamRole: null, categories: ADMIN_CATEGORIES });
       return grants;
     }
     case 'RESEARCHER':
@@ -58,6 +60,7 @@ export async function resolvePatientGrants(
         grants.set(m.patientId, {
           patientId: m.patientId,
           relation: 'CARE_TEAM',
+          careTeamRole: m.role as ClinicalRole,
           categories: CARE_TEAM_ROLE_CATEGORIES[m.role as ClinicalRole],
         });
       }

@@ -42,7 +42,7 @@ export class CareTeamService {
       assignedBy: actor.userId,
     });
     await this.ctx.em.flush();
-    await this.announce({ patientId: pid, userId: uid });
+    await this.announce({ type: 'CARE_TEAM', patientId: pid, userId: uid });
     return { member, displayName: user.displayName };
   }
 
@@ -56,7 +56,7 @@ export class CareTeamService {
     member.removedAt = new Date(this.ctx.services.now());
     member.removedBy = actor.userId;
     await this.ctx.em.flush();
-    await this.announce({ patientId: pid, userId: uid });
+    await this.announce({ type: 'CARE_TEAM', patientId: pid, userId: uid });
     return true;
   }
 
@@ -74,7 +74,7 @@ export class CareTeamService {
    * change still holds for every new request, but live subscriptions on other instances do not
    * learn of it until they resubscribe (a known gap, tracked with the access-model work).
    */
-  private async announce(change: AccessChange): Promise<void> {
+  private async announce(change: AccessChange & { type: 'CARE_TEAM' }): Promise<void> {
     this.ctx.access.invalidate(change.patientId);
     const tenantId = this.ctx.access.requireActor().tenantId;
     try {

@@ -2,12 +2,14 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
 import type { PatientAccess } from '../auth/patient-access.js';
 import { resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.js';
-import { StatusUpdate, type StatusKind } from '../db/entities/index.js';
+import { StatusUpdate, Tenant, type StatusKind } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
 import { StatusUpdateView, type StatusUpdateEvent } from '../schema/status/status-update.type.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { Channels, type EventBus } from './event-bus.js';
+import type { LiveMetrics } from './live-metrics.js';
 import type { PublishedEvent } from './outbox-relay.js';
+import { DEFAULT_RELEVANCE, relevanceTable, type RelevanceTable } from './relevance.js';
 
 /** What a live subscriber asked for. */
 export interface LiveFilter {
@@ -17,11 +19,13 @@ export interface LiveFilter {
   readonly sinceSeq?: number | null;
 }
 
-/** An access change announced on the bus: a patient's care team changed (for one user, or for everyone). */
-export interface AccessChange {
-  readonly patientId: string;
-  readonly userId: string | null;
-}
+/**
+ * An access change announced on the bus: a patient's care team changed (for one user, or for
+ * everyone), or the tenant's live-routing table changed.
+ */
+export type AccessChange =
+  | { readonly type: 'CARE_TEAM'; readonly patientId: string; readonly userId: string | null }
+  | { readonly type: 'ROUTING' };
 
 const REPLAY_PAGE = 500;
 
@@ -37,6 +41,7 @@ class LiveSubscription {
     readonly grants: Map<string, PatientGrant>,
     readonly filter: LiveFilter,
     readonly queue: BoundedQueue<StatusUpdateEvent>,
+    private readonly relevance: () => RelevanceTable,
   ) {
     this.lastSeq = filter.sinceSeq ?? 0;
   }
@@ -45,11 +50,17 @@ class LiveSubscription {
     return this.access.actor!.userId;
   }
 
-  /** Whether this subscriber should receive an event about this patient and kind. */
+  /**
+   * Whether this subscriber should receive an event about this patient and kind: never beyond its
+   * grant; the patient gets all of her own; a clinician who named `kinds` gets those kinds, and
+   * otherwise what the tenant's routing table says is relevant to her care-team role.
+   */
   wants(patientId: string, kind: StatusKind): boolean {
     if (this.filter.kinds && !this.filter.kinds.includes(kind)) return false;
     const grant = this.grants.get(patientId);
-    return grant !== undefined && grant.categories.has(STATUS_KIND_CATEGORY[kind]);
+    if (!grant || !grant.categories.has(STATUS_KIND_CATEGORY[kind])) return false;
+    if (this.filter.kinds || grant.relation === 'SELF') return true;
+    return grant.careTeamRole !== null && this.relevance()[kind].includes(grant.careTeamRole);
   }
 
   beginReplay(): void {
@@ -87,8 +98,11 @@ class LiveSubscription {
  */
 interface TenantRoom {
   readonly subscribers: Set<LiveSubscription>;
-  readonly joined: Promise<Array<() => Promise<void>>>;
+  readonly joined: Promise<unknown>;
+  readonly unsubscribes: Array<() => Promise<void>>;
   tail: Promise<void>;
+  /** The tenant's live-routing table, reloaded when it changes. */
+  relevance: RelevanceTable;
 }
 
 /**
@@ -109,6 +123,7 @@ export class LiveFeed {
     private readonly bus: EventBus,
     private readonly logger: AppLogger,
     private readonly bufferLimit: number,
+    private readonly metrics: LiveMetrics,
   ) {
     this.detachReconnect = bus.onReconnect(() => this.catchUpAll());
   }
@@ -122,10 +137,16 @@ export class LiveFeed {
     const grants = await resolvePatientGrants(em, actor, filter.patientIds ?? undefined);
     access.seed(grants);
     let subscription!: LiveSubscription;
-    const queue = new BoundedQueue<StatusUpdateEvent>(this.bufferLimit, onOverflow, () => this.leave(actor.tenantId, subscription));
-    subscription = new LiveSubscription(access, grants, filter, queue);
+    const overflow = () => {
+      this.metrics.slowConsumersDropped.inc();
+      onOverflow();
+    };
+    const queue = new BoundedQueue<StatusUpdateEvent>(this.bufferLimit, overflow, () => this.leave(actor.tenantId, subscription));
+    const room = this.roomOf(actor.tenantId);
+    subscription = new LiveSubscription(access, grants, filter, queue, () => room.relevance);
     if (filter.sinceSeq != null) subscription.beginReplay();
-    await this.join(actor.tenantId, subscription);
+    room.subscribers.add(subscription);
+    await room.joined;
     if (filter.sinceSeq != null) {
       try {
         await this.replay(actor.tenantId, subscription);
@@ -143,7 +164,8 @@ export class LiveFeed {
     this.rooms.clear();
     for (const room of rooms) {
       for (const subscriber of room.subscribers) subscriber.queue.end();
-      for (const unsubscribe of await room.joined.catch(() => [])) await unsubscribe();
+      await room.joined.catch(() => undefined);
+      for (const unsubscribe of room.unsubscribes) await unsubscribe();
     }
   }
 
@@ -154,20 +176,28 @@ export class LiveFeed {
     return count;
   }
 
-  private async join(tenantId: string, subscription: LiveSubscription): Promise<void> {
-    let room = this.rooms.get(tenantId);
-    if (!room) {
-      const subscribers = new Set<LiveSubscription>();
-      const created: TenantRoom = { subscribers, joined: Promise.resolve([]), tail: Promise.resolve() };
-      (created as { joined: TenantRoom['joined'] }).joined = Promise.all([
-        this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => this.onEvent(created, message)),
-        this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => this.onAccessChange(created, message)),
-      ]);
-      room = created;
-      this.rooms.set(tenantId, room);
-    }
-    room.subscribers.add(subscription);
-    await room.joined;
+  /**
+   * The tenant's room on this instance, created on first use: it subscribes to the tenant's bus
+   * channels and loads its routing table; `joined` settles when both are done.
+   */
+  private roomOf(tenantId: string): TenantRoom {
+    const existing = this.rooms.get(tenantId);
+    if (existing) return existing;
+    const room: TenantRoom = { subscribers: new Set(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE };
+    (room as { joined: Promise<unknown> }).joined = Promise.all([
+      this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => this.onEvent(room, message)).then((u) => room.unsubscribes.push(u)),
+      this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => this.onAccessChange(tenantId, room, message)).then((u) => room.unsubscribes.push(u)),
+      this.loadRelevance(tenantId).then((table) => {
+        room.relevance = table;
+      }),
+    ]);
+    this.rooms.set(tenantId, room);
+    return room;
+  }
+
+  private async loadRelevance(tenantId: string): Promise<RelevanceTable> {
+    const tenant = await this.orm.em.fork().findOne(Tenant, { id: tenantId }, { fields: ['liveRouting'] });
+    return relevanceTable(tenant?.liveRouting);
   }
 
   private leave(tenantId: string, subscription: LiveSubscription): void {
@@ -176,7 +206,7 @@ export class LiveFeed {
     room.subscribers.delete(subscription);
     if (room.subscribers.size === 0) {
       this.rooms.delete(tenantId);
-      void room.joined.then((unsubscribes) => Promise.all(unsubscribes.map((u) => u()))).catch(() => undefined);
+      void room.joined.then(() => Promise.all(room.unsubscribes.map((u) => u()))).catch(() => undefined);
     }
   }
 
@@ -211,7 +241,13 @@ export class LiveFeed {
       if (!row) return;
       const view = new StatusUpdateView(row);
       // Access may have changed while the row loaded: check each subscriber now.
-      for (const subscriber of interested()) subscriber.offer(event.seq, view);
+      const recipients = interested();
+      for (const subscriber of recipients) subscriber.offer(event.seq, view);
+      if (recipients.length > 0) {
+        this.metrics.eventsDelivered.inc({ kind }, recipients.length);
+        const lagSeconds = Math.max(0, Date.now() - event.committedAt) / 1000;
+        for (let i = 0; i < recipients.length; i++) this.metrics.deliveryLag.observe(lagSeconds);
+      }
     });
   }
 
@@ -219,11 +255,17 @@ export class LiveFeed {
    * Applies an access change: the affected grant is dropped at once (nothing more is delivered),
    * then looked up again, so a subscriber who still has access keeps receiving.
    */
-  private onAccessChange(room: TenantRoom, message: string): void {
+  private onAccessChange(tenantId: string, room: TenantRoom, message: string): void {
     let change: AccessChange;
     try {
       change = JSON.parse(message) as AccessChange;
     } catch {
+      return;
+    }
+    if (change.type === 'ROUTING') {
+      this.inOrder(room, async () => {
+        room.relevance = await this.loadRelevance(tenantId);
+      });
       return;
     }
     const affected = [...room.subscribers].filter(
@@ -233,7 +275,8 @@ export class LiveFeed {
       subscriber.grants.delete(change.patientId);
       subscriber.access.setGrant(change.patientId, null);
     }
-    this.inOrder(room, () => this.recheck(affected, change.patientId));
+    const { patientId } = change;
+    this.inOrder(room, () => this.recheck(affected, patientId));
   }
 
   /** Looks a patient's grant up again for subscribers whose access to her changed. */

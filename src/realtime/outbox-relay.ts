@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { AppLogger } from '../logger.js';
 import { Channels, type EventBus } from './event-bus.js';
+import type { LiveMetrics } from './live-metrics.js';
 
 /** What the relay publishes for each committed outbox row: ids and the cursor, never PHI. */
 export interface PublishedEvent {
@@ -10,6 +11,8 @@ export interface PublishedEvent {
   readonly patientId: string;
   readonly subjectId: string;
   readonly kind: string;
+  /** When the event was written, in milliseconds since the epoch (for delivery-lag metrics). */
+  readonly committedAt: number;
 }
 
 /** Arbitrary constant naming the advisory lock that makes one relay publish at a time across instances. */
@@ -24,6 +27,7 @@ interface OutboxRow {
   patient_id: string;
   subject_id: string;
   kind: string;
+  created_ms: string | number;
 }
 
 /**
@@ -46,6 +50,7 @@ export class OutboxRelay {
     private readonly bus: EventBus,
     private readonly logger: AppLogger,
     private readonly pollMs: number,
+    private readonly metrics: LiveMetrics,
   ) {}
 
   /** Starts polling (a safety net for events written by other instances or missed wake-ups). */
@@ -88,6 +93,7 @@ export class OutboxRelay {
     try {
       while (!this.stopped && (await this.publishBatch()) === BATCH_SIZE);
     } catch (err) {
+      this.metrics.relayFailures.inc();
       this.logger.warn({ err }, 'outbox relay could not publish; will retry');
     }
   }
@@ -99,7 +105,7 @@ export class OutboxRelay {
       const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [RELAY_LOCK_KEY]);
       if (!lock?.locked) return 0;
       const rows = await tx.execute<OutboxRow[]>(
-        `select id, tenant_id, seq, type, patient_id, subject_id, kind from outbox_event
+        `select id, tenant_id, seq, type, patient_id, subject_id, kind, (extract(epoch from created_at) * 1000)::bigint as created_ms from outbox_event
          where published_at is null order by tenant_id, seq limit ? for update`,
         [BATCH_SIZE],
       );
@@ -111,9 +117,11 @@ export class OutboxRelay {
           patientId: row.patient_id,
           subjectId: row.subject_id,
           kind: row.kind,
+          committedAt: Number(row.created_ms),
         };
         await this.bus.publish(Channels.tenantEvents(event.tenantId), JSON.stringify(event));
       }
+      this.metrics.eventsPublished.inc(rows.length);
       if (rows.length > 0) {
         await tx.execute('update outbox_event set published_at = now() where id in (?)', [rows.map((r) => String(r.id))]);
       }

@@ -2,6 +2,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { IdentityResolver } from '../resolvers/identity.resolver.js';
+import { LiveRoutingResolver } from '../resolvers/live-routing.resolver.js';
 import { PatientResolver } from '../resolvers/patient.resolver.js';
 import { StatusUpdateResolver } from '../resolvers/status-update.resolver.js';
 import { enforceAuthRules } from './auth-enforcement.js';
@@ -9,7 +10,7 @@ import { authDirective } from './auth.directive.js';
 import './common/enums.js';
 
 /** Every resolver class of the API. */
-export const RESOLVERS = [IdentityResolver, PatientResolver, StatusUpdateResolver] as const;
+export const RESOLVERS = [IdentityResolver, PatientResolver, StatusUpdateResolver, LiveRoutingResolver] as const;
 
 /**
  * Builds the executable schema: type-graphql types and resolvers, with every field wrapped by its

@@ -16,6 +16,8 @@ export interface TestServer {
   readonly server: RunningServer;
   /** Every log line the server wrote, as raw JSON text. */
   readonly logs: string[];
+  /** The environment the server was configured from. */
+  readonly env: Readonly<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,12 @@ export interface TestServer {
 export interface TestServerOptions extends Omit<ServerOverrides, 'logDestination'> {
   /** Extra environment settings (strings, as in `process.env`). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Another test server whose database and bus this one shares, as a second instance of the same
+   * deployment: the same PostgreSQL database and Redis prefix, or in the embedded default the same
+   * PGlite and in-process bus (unless `env` names a Redis of its own).
+   */
+  readonly shareWith?: TestServer;
 }
 
 function randomName(prefix: string): string {
@@ -63,27 +71,36 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       callback();
     },
   });
-  const database = backend.databaseUrl ? await createTestDatabase(backend.databaseUrl) : null;
-  const env: Record<string, string> = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    CRADLE_IN_MEMORY_DB: 'true',
-    CRADLE_DEMO_SEED: 'false',
-    CRADLE_TOKEN_SECRET: `test-secret-${crypto.randomUUID()}`,
-    LOG_LEVEL: 'info',
-    CRADLE_RELAY_POLL_MS: '200',
-    CRADLE_SHUTDOWN_GRACE_MS: '2000',
-    ...(database ? { DATABASE_URL: database.url } : {}),
-    ...(backend.redisUrl ? { REDIS_URL: backend.redisUrl, REDIS_KEY_PREFIX: `${randomName('test')}:` } : {}),
-    ...options.env,
-  };
-  const { env: _env, ...overrides } = options;
-  const server = await createServer(loadConfig(env), { ...overrides, logDestination: destination });
+  const { env: extraEnv, shareWith, ...overrides } = options;
+  let env: Record<string, string>;
+  let database: { url: string; drop: () => Promise<void> } | null = null;
+  if (shareWith) {
+    env = { ...shareWith.env, PORT: '0', ...extraEnv };
+  } else {
+    database = backend.databaseUrl ? await createTestDatabase(backend.databaseUrl) : null;
+    env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CRADLE_IN_MEMORY_DB: 'true',
+      CRADLE_DEMO_SEED: 'false',
+      CRADLE_TOKEN_SECRET: `test-secret-${crypto.randomUUID()}`,
+      LOG_LEVEL: 'info',
+      CRADLE_RELAY_POLL_MS: '200',
+      CRADLE_SHUTDOWN_GRACE_MS: '2000',
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      ...(backend.redisUrl ? { REDIS_URL: backend.redisUrl, REDIS_KEY_PREFIX: `${randomName('test')}:` } : {}),
+      ...extraEnv,
+    };
+  }
+  const shared = shareWith && !env['DATABASE_URL'] ? { database: shareWith.server.database } : {};
+  const sharedBus = shareWith && !env['REDIS_URL'] ? { bus: shareWith.server.services.bus } : {};
+  const server = await createServer(loadConfig(env), { ...overrides, ...shared, ...sharedBus, logDestination: destination });
   return {
     url: server.url,
     wsUrl: server.wsUrl,
     server,
     logs,
+    env,
     close: async () => {
       await server.close();
       await database?.drop();

@@ -12,6 +12,8 @@ export const TenantEntity = defineEntity({
     id: p.uuid().primary(),
     name: p.string().length(200),
     eventSeq: p.bigint('number').default(0),
+    /** Overrides of the default live-routing table: kind → care-team roles (see `realtime/relevance.ts`). */
+    liveRouting: p.json<Record<string, string[]>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

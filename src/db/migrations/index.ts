@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000Foundation } from './20261123000000-foundation.js';
+import { Migration20261123010000LiveRouting } from './20261123010000-live-routing.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -7,4 +8,5 @@ import { Migration20261123000000Foundation } from './20261123000000-foundation.j
  */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123000000Foundation', class: Migration20261123000000Foundation },
+  { name: 'Migration20261123010000LiveRouting', class: Migration20261123010000LiveRouting },
 ];

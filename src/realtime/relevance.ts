@@ -1,0 +1,32 @@
+import { CLINICAL_ROLES, STATUS_KINDS, type ClinicalRole, type StatusKind } from '../db/entities/index.js';
+
+/** Which care-team roles a kind of update is relevant to, for live routing. */
+export type RelevanceTable = Readonly<Record<StatusKind, readonly ClinicalRole[]>>;
+
+/**
+ * Cradle's default live routing: each kind goes to the care-team roles that act on it (alert
+ * fatigue is real: tailoring what each role sees reduces ignored alerts). A tenant can override
+ * any row. Routing only narrows what access already allows; the patient always gets her own updates.
+ */
+export const DEFAULT_RELEVANCE: RelevanceTable = {
+  MOOD: ['MENTAL_HEALTH_SPECIALIST', 'PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'CARE_COORDINATOR'],
+  SCREENING: ['MENTAL_HEALTH_SPECIALIST', 'PRIMARY_CARE_PROVIDER', 'CARE_COORDINATOR'],
+  FEEDING: ['MIDWIFE', 'LACTATION_CONSULTANT', 'CARE_COORDINATOR'],
+  SLEEP: ['MIDWIFE', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR'],
+  VITALS: ['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'CARE_COORDINATOR'],
+  SYMPTOMS: ['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'CARE_COORDINATOR'],
+  INFANT_VITALS: ['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'CARE_COORDINATOR'],
+};
+
+/** A tenant's overrides as stored: kind → roles, for the kinds it changed. */
+export type RelevanceOverrides = Partial<Record<string, readonly string[]>>;
+
+/** Merges a tenant's stored overrides over the defaults, ignoring unknown kinds and roles. */
+export function relevanceTable(overrides: RelevanceOverrides | null | undefined): RelevanceTable {
+  const table: Record<StatusKind, readonly ClinicalRole[]> = { ...DEFAULT_RELEVANCE };
+  for (const kind of STATUS_KINDS) {
+    const roles = overrides?.[kind];
+    if (roles) table[kind] = roles.filter((r): r is ClinicalRole => (CLINICAL_ROLES as readonly string[]).includes(r));
+  }
+  return table;
+}

@@ -1,0 +1,57 @@
+import type { TestPatient } from './builders.js';
+import { gqlOk, type Collector } from './graphql-client.js';
+
+/** The subscription most live tests use. */
+export const PATIENT_UPDATES = `subscription($since: String, $kinds: [StatusKind!], $patientIds: [ID!]) {
+  patientUpdates(since: $since, kinds: $kinds, patientIds: $patientIds) { cursor update { id kind } }
+}`;
+
+/** One received `patientUpdates` payload (as selected by {@link PATIENT_UPDATES}). */
+export interface LiveEvent {
+  patientUpdates: { cursor: string; update: { id: string; kind: string } };
+}
+
+/** What a logging mutation returns. */
+export interface Logged {
+  readonly id: string;
+  readonly cursor: string;
+}
+
+/** Logs a mood for a patient (as herself) on the server at `url`. */
+export async function logMood(url: string, patient: TestPatient, score = 3): Promise<Logged> {
+  const data = await gqlOk<{ logMood: Logged }>(
+    url,
+    `mutation($input: LogMoodInput!) { logMood(input: $input) { id cursor } }`,
+    { input: { patientId: patient.id, score } },
+    patient.user!.token,
+  );
+  return data.logMood;
+}
+
+/** Logs a feeding of the patient's infant (as herself). */
+export async function logFeeding(url: string, patient: TestPatient): Promise<Logged> {
+  const data = await gqlOk<{ logFeeding: Logged }>(
+    url,
+    `mutation($input: LogFeedingInput!) { logFeeding(input: $input) { id cursor } }`,
+    { input: { patientId: patient.id, infantId: patient.infantId, method: 'BREAST', durationMinutes: 15 } },
+    patient.user!.token,
+  );
+  return data.logFeeding;
+}
+
+/** The update ids a collector received, in order. */
+export const receivedIds = (live: Collector<LiveEvent>) => live.received.map((e) => e.patientUpdates.update.id);
+/** The kinds a collector received, in order. */
+export const receivedKinds = (live: Collector<LiveEvent>) => live.received.map((e) => e.patientUpdates.update.kind);
+/** The cursors a collector received, in order. */
+export const receivedCursors = (live: Collector<LiveEvent>) => live.received.map((e) => e.patientUpdates.cursor);
+
+/** The tenant sequence behind a cursor (cursors are opaque; tests decode them only to check order). */
+export function seqOf(cursor: string): number {
+  const match = /^seq:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new Error(`not a status-update cursor: ${cursor}`);
+  return Number(match[1]);
+}
+
+/** Time for a new subscription to become active on the server before the test writes. */
+export const SUBSCRIBE_SETTLE_MS = 300;

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
+import { collect, quietPeriod, wsClient } from '../helpers/graphql-client.js';
+import { logMood, PATIENT_UPDATES, SUBSCRIBE_SETTLE_MS, type LiveEvent } from '../helpers/live.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+/** Reads one sample of a Prometheus text exposition (without labels unless given). */
+function sample(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`no sample ${name}`);
+  return Number(line.slice(name.length + 1));
+}
+
+describe('/metrics', () => {
+  let ts: TestServer;
+  let midwife: TestUser;
+  let patient: TestPatient;
+
+  beforeAll(async () => {
+    ts = await startTestServer();
+    const tenant = await TestTenant.create(ts);
+    const coordinator = await tenant.user('CARE_COORDINATOR');
+    midwife = await tenant.user('MIDWIFE');
+    patient = await tenant.patient(coordinator, { team: [midwife], withLogin: true });
+  });
+  afterAll(async () => {
+    await ts?.close();
+  });
+
+  const scrape = async () => {
+    const res = await fetch(ts.url.replace(/\/graphql$/, '/metrics'));
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    return res.text();
+  };
+
+  it('counts sockets, subscriptions, published and delivered events, and delivery lag', async () => {
+    const before = await scrape();
+    const client = wsClient(ts.wsUrl, midwife.token);
+    const live = collect<LiveEvent>(client, PATIENT_UPDATES);
+    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    await logMood(ts.url, patient, 2);
+    await live.waitFor(1);
+    await ts.server.services.relay.flush();
+    const after = await scrape();
+    expect(sample(after, 'cradle_ws_connections')).toBe(1);
+    expect(sample(after, 'cradle_live_subscriptions')).toBe(1);
+    expect(sample(after, 'cradle_events_published_total') - sample(before, 'cradle_events_published_total')).toBe(1);
+    expect(sample(after, 'cradle_events_delivered_total{kind="MOOD"}')).toBe(1);
+    expect(sample(after, 'cradle_delivery_lag_seconds_count')).toBe(1);
+    expect(sample(after, 'cradle_slow_consumers_dropped_total')).toBe(0);
+    live.stop();
+    await client.dispose();
+    await quietPeriod(200);
+    const closed = await scrape();
+    expect(sample(closed, 'cradle_ws_connections')).toBe(0);
+    expect(sample(closed, 'cradle_live_subscriptions')).toBe(0);
+  });
+
+  it('exposes no ids or other patient data', async () => {
+    const text = await scrape();
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    expect(text).not.toContain(patient.id);
+  });
+});
