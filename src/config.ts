@@ -31,6 +31,12 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Largest accepted HTTP request body, in bytes. */
   readonly maxBodyBytes: number;
+  /** Most events a live subscriber may have waiting before it is cut off (close 4413). */
+  readonly liveBufferEvents: number;
+  /** Longest an event may wait for a live subscriber, in milliseconds, before it is cut off (close 4413). */
+  readonly liveMaxLagMs: number;
+  /** Interval of graphql-ws keep-alive pings, in milliseconds (dead mobile connections are dropped after one missed pong). */
+  readonly wsKeepAliveMs: number;
 }
 
 /** Thrown by {@link loadConfig} with every problem found, each naming its variable. */
@@ -80,6 +86,9 @@ const envSchema = z.object({
   CRADLE_RELAY_POLL_MS: integerString(10, 60000).default(1000),
   CRADLE_SHUTDOWN_GRACE_MS: integerString(0, 120000).default(10000),
   CRADLE_MAX_BODY_BYTES: integerString(1024, 10 * 1024 * 1024).default(1024 * 1024),
+  CRADLE_LIVE_BUFFER_EVENTS: integerString(10, 100_000).default(1000),
+  CRADLE_LIVE_MAX_LAG_MS: integerString(100, 600_000).default(30_000),
+  CRADLE_WS_KEEPALIVE_MS: integerString(1000, 120_000).default(15_000),
 });
 
 /**
@@ -118,5 +127,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     relayPollMs: e.CRADLE_RELAY_POLL_MS,
     shutdownGraceMs: e.CRADLE_SHUTDOWN_GRACE_MS,
     maxBodyBytes: e.CRADLE_MAX_BODY_BYTES,
+    liveBufferEvents: e.CRADLE_LIVE_BUFFER_EVENTS,
+    liveMaxLagMs: e.CRADLE_LIVE_MAX_LAG_MS,
+    wsKeepAliveMs: e.CRADLE_WS_KEEPALIVE_MS,
   });
 }

@@ -30,8 +30,6 @@ export interface ServerOverrides {
   readonly logDestination?: DestinationStream;
   /** The clock, in milliseconds since the epoch. */
   readonly now?: () => number;
-  /** Live-subscription send buffer, in events. */
-  readonly liveBufferLimit?: number;
   /**
    * An already open database to use instead of opening the configured one; the server then does
    * not close it. Lets several instances share one embedded database in one process (the
@@ -57,8 +55,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Live subscriptions buffer at most this many undelivered events each by default. */
-const DEFAULT_LIVE_BUFFER = 1000;
 
 async function createBus(config: Readonly<Config>, logger: AppLogger): Promise<EventBus> {
   if (config.bus.kind === 'memory') return new MemoryEventBus();
@@ -114,7 +110,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   let feed: LiveFeed | null = null;
   const metrics = new LiveMetrics(() => feed?.subscriptionCount ?? 0);
   const relay = new OutboxRelay(database.orm, bus, logger, config.relayPollMs, metrics);
-  feed = new LiveFeed(database.orm, bus, logger, overrides.liveBufferLimit ?? DEFAULT_LIVE_BUFFER, metrics);
+  feed = new LiveFeed(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, metrics);
   const tokens = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, config.accessTokenTtlSeconds, now);
   const services: ServerServices = { config, logger, bus, relay, feed, tokens, now, metrics };
   const schema = await buildCradleSchema(new BusPubSub(bus, logger));
@@ -197,7 +193,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         result.errors ? { ...result, errors: result.errors.map((e) => normaliseError(e.toJSON(), e)) } : undefined,
     },
     wsServer,
-    15_000,
+    config.wsKeepAliveMs,
   );
 
   await new Promise<void>((resolve, reject) => {

@@ -3,8 +3,8 @@ import type { AppLogger } from '../logger.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { EventBus } from './event-bus.js';
 
-/** Buffer bound for a topic subscription through this adapter. */
-const TOPIC_BUFFER = 1000;
+/** Bounds of a topic subscription through this adapter. */
+const TOPIC_BOUNDS = { maxItems: 1000, maxLagMs: 30_000 } as const;
 
 /**
  * type-graphql's PubSub on Cradle's event bus, for topic-based subscriptions. Payloads are JSON and
@@ -28,7 +28,7 @@ export class BusPubSub implements PubSub {
     let unsubscribe: (() => Promise<void>) | null = null;
     let ended = false;
     const queue = new BoundedQueue<unknown>(
-      TOPIC_BUFFER,
+      TOPIC_BOUNDS,
       () => this.logger.warn('pubsub subscriber fell behind and was cut off'),
       () => {
         ended = true;

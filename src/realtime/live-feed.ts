@@ -5,7 +5,7 @@ import { resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.
 import { StatusUpdate, Tenant, type StatusKind } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
 import { StatusUpdateView, type StatusUpdateEvent } from '../schema/status/status-update.type.js';
-import { BoundedQueue } from './bounded-queue.js';
+import { BoundedQueue, type QueueBounds } from './bounded-queue.js';
 import { Channels, type EventBus } from './event-bus.js';
 import type { LiveMetrics } from './live-metrics.js';
 import type { PublishedEvent } from './outbox-relay.js';
@@ -103,6 +103,8 @@ interface TenantRoom {
   tail: Promise<void>;
   /** The tenant's live-routing table, reloaded when it changes. */
   relevance: RelevanceTable;
+  /** Events received in this turn of the event loop, loaded together in one query. */
+  batch: PublishedEvent[];
 }
 
 /**
@@ -122,10 +124,19 @@ export class LiveFeed {
     private readonly orm: MikroORM,
     private readonly bus: EventBus,
     private readonly logger: AppLogger,
-    private readonly bufferLimit: number,
+    private readonly bounds: QueueBounds,
     private readonly metrics: LiveMetrics,
   ) {
     this.detachReconnect = bus.onReconnect(() => this.catchUpAll());
+    // Stalled readers are cut off even when no new event arrives to notice it.
+    this.stallSweep = setInterval(() => this.sweepStalled(), Math.max(50, Math.min(1000, bounds.maxLagMs / 2)));
+    this.stallSweep.unref();
+  }
+
+  private readonly stallSweep: NodeJS.Timeout;
+
+  private sweepStalled(): void {
+    for (const room of this.rooms.values()) for (const subscriber of room.subscribers) subscriber.queue.checkStall();
   }
 
   /**
@@ -141,7 +152,7 @@ export class LiveFeed {
       this.metrics.slowConsumersDropped.inc();
       onOverflow();
     };
-    const queue = new BoundedQueue<StatusUpdateEvent>(this.bufferLimit, overflow, () => this.leave(actor.tenantId, subscription));
+    const queue = new BoundedQueue<StatusUpdateEvent>(this.bounds, overflow, () => this.leave(actor.tenantId, subscription));
     const room = this.roomOf(actor.tenantId);
     subscription = new LiveSubscription(access, grants, filter, queue, () => room.relevance);
     if (filter.sinceSeq != null) subscription.beginReplay();
@@ -160,6 +171,7 @@ export class LiveFeed {
   /** Ends every subscription and bus subscription. */
   async close(): Promise<void> {
     this.detachReconnect();
+    clearInterval(this.stallSweep);
     const rooms = [...this.rooms.values()];
     this.rooms.clear();
     for (const room of rooms) {
@@ -183,7 +195,7 @@ export class LiveFeed {
   private roomOf(tenantId: string): TenantRoom {
     const existing = this.rooms.get(tenantId);
     if (existing) return existing;
-    const room: TenantRoom = { subscribers: new Set(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE };
+    const room: TenantRoom = { subscribers: new Set(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [] };
     (room as { joined: Promise<unknown> }).joined = Promise.all([
       this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => this.onEvent(room, message)).then((u) => room.unsubscribes.push(u)),
       this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => this.onAccessChange(tenantId, room, message)).then((u) => room.unsubscribes.push(u)),
@@ -225,27 +237,41 @@ export class LiveFeed {
       this.logger.warn('ignored a malformed bus event');
       return;
     }
-    const kind = event.kind as StatusKind;
-    const interested = () => [...room.subscribers].filter((s) => s.wants(event.patientId, kind) && event.seq > s.lastSeq);
-    if (interested().length === 0) return;
-    // Start loading at once; hand over in arrival order.
+    if (this.recipientsOf(room, event).length === 0) return;
+    room.batch.push(event);
+    // Events arriving in the same turn are loaded with one query; yielding to I/O between batches
+    // keeps a burst from starving the sockets.
+    if (room.batch.length === 1) setImmediate(() => this.flushBatch(room));
+  }
+
+  private recipientsOf(room: TenantRoom, event: PublishedEvent): LiveSubscription[] {
+    return [...room.subscribers].filter((s) => s.wants(event.patientId, event.kind as StatusKind) && event.seq > s.lastSeq);
+  }
+
+  /** Loads the batched events' updates at once and hands them over in arrival order. */
+  private flushBatch(room: TenantRoom): void {
+    const events = room.batch.splice(0);
+    if (events.length === 0) return;
     const loading = this.orm.em
       .fork()
-      .findOne(StatusUpdate, { id: event.subjectId, tenantId: event.tenantId })
+      .find(StatusUpdate, { id: { $in: events.map((e) => e.subjectId) } })
       .catch((err: unknown) => {
-        this.logger.error({ err }, 'could not load a status update for live delivery');
-        return null;
+        this.logger.error({ err }, 'could not load status updates for live delivery');
+        return [];
       });
     this.inOrder(room, async () => {
-      const row = await loading;
-      if (!row) return;
-      const view = new StatusUpdateView(row);
-      // Access may have changed while the row loaded: check each subscriber now.
-      const recipients = interested();
-      for (const subscriber of recipients) subscriber.offer(event.seq, view);
-      if (recipients.length > 0) {
-        this.metrics.eventsDelivered.inc({ kind }, recipients.length);
-        const lagSeconds = Math.max(0, Date.now() - event.committedAt) / 1000;
+      const rows = new Map((await loading).map((row) => [row.id, row]));
+      const now = Date.now();
+      for (const event of events) {
+        const row = rows.get(event.subjectId);
+        if (!row || row.tenantId !== event.tenantId) continue;
+        // Access may have changed while the rows loaded: check each subscriber now.
+        const recipients = this.recipientsOf(room, event);
+        if (recipients.length === 0) continue;
+        const view = new StatusUpdateView(row);
+        for (const subscriber of recipients) subscriber.offer(event.seq, view);
+        this.metrics.eventsDelivered.inc({ kind: event.kind }, recipients.length);
+        const lagSeconds = Math.max(0, now - event.committedAt) / 1000;
         for (let i = 0; i < recipients.length; i++) this.metrics.deliveryLag.observe(lagSeconds);
       }
     });
@@ -262,6 +288,8 @@ export class LiveFeed {
     } catch {
       return;
     }
+    // Events that arrived before this change go first.
+    this.flushBatch(room);
     if (change.type === 'ROUTING') {
       this.inOrder(room, async () => {
         room.relevance = await this.loadRelevance(tenantId);

@@ -3,18 +3,38 @@ import type { AppLogger } from '../logger.js';
 import type { BusHandler, EventBus } from './event-bus.js';
 
 /**
+ * How long a publish or ping may wait for Redis's reply, in milliseconds. A command in flight when
+ * the connection drops is otherwise held until Redis is back, which would stall the outbox relay's
+ * transaction and make `/readyz` hang instead of answering "unavailable".
+ */
+const COMMAND_TIMEOUT_MS = 1000;
+
+/** One subscribed channel: its handlers, and the SUBSCRIBE every caller waits for. */
+interface ChannelSubscription {
+  readonly handlers: Set<BusHandler>;
+  readonly active: Promise<unknown>;
+}
+
+/**
  * The bus across instances: Redis pub/sub over two connections (a subscriber connection cannot
  * publish). Channel names are prefixed so several deployments or test runs can share one Redis.
- * Publishing fails fast while Redis is down (no offline queue), so the outbox relay keeps the event
- * and retries; the subscriber connection reconnects and resubscribes on its own.
+ *
+ * Publishing fails fast while Redis is down (no offline queue, and a reply timeout for a command
+ * caught by the drop), so the outbox relay keeps the event and retries. The subscriber connection
+ * reconnects on its own; this class then subscribes every channel again and, only once Redis has
+ * acknowledged that, runs the reconnect callbacks: a catch-up from the outbox that started earlier
+ * could read the database before the subscription is active and miss what is published in between.
+ * Each connection logs one warning per outage, not one per reconnect attempt.
  */
 export class RedisEventBus implements EventBus {
   readonly kind = 'redis' as const;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly channels = new Map<string, Set<BusHandler>>();
+  private readonly channels = new Map<string, ChannelSubscription>();
   private readonly reconnectCallbacks = new Set<() => void>();
-  private wasDisconnected = false;
+  /** Connections lost since they were last ready (each outage is logged once). */
+  private readonly lost = new Set<'publisher' | 'subscriber'>();
+  private closing = false;
 
   constructor(
     url: string,
@@ -26,23 +46,25 @@ export class RedisEventBus implements EventBus {
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 2000),
     };
-    this.publisher = new Redis(url, { ...common, enableOfflineQueue: false, connectionName: 'cradle-pub' });
-    this.subscriber = new Redis(url, { ...common, enableOfflineQueue: true, connectionName: 'cradle-sub' });
+    this.publisher = new Redis(url, { ...common, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS, connectionName: 'cradle-pub' });
+    this.subscriber = new Redis(url, { ...common, enableOfflineQueue: true, autoResubscribe: false, connectionName: 'cradle-sub' });
     for (const [name, connection] of [['publisher', this.publisher], ['subscriber', this.subscriber]] as const) {
-      connection.on('error', (err: Error) => this.logger.warn({ connection: name, err }, 'redis connection error'));
+      const lose = (err?: Error) => {
+        if (this.closing || this.lost.has(name)) return;
+        this.lost.add(name);
+        this.logger.warn({ connection: name, err }, 'redis connection lost; reconnecting');
+      };
+      connection.on('error', lose);
+      connection.on('close', () => lose());
+      connection.on('ready', () => {
+        if (!this.lost.delete(name)) return;
+        this.logger.info({ connection: name }, 'redis connection restored');
+        if (connection === this.subscriber) void this.resubscribe();
+      });
     }
-    this.subscriber.on('close', () => {
-      this.wasDisconnected = true;
-    });
-    this.subscriber.on('ready', () => {
-      if (!this.wasDisconnected) return;
-      this.wasDisconnected = false;
-      this.logger.info('redis subscriber reconnected; subscribers catch up from the outbox');
-      for (const callback of this.reconnectCallbacks) callback();
-    });
     this.subscriber.on('message', (prefixedChannel: string, message: string) => {
-      const handlers = this.channels.get(prefixedChannel.slice(this.prefix.length));
-      if (handlers) for (const handler of [...handlers]) handler(message);
+      const subscription = this.channels.get(prefixedChannel.slice(this.prefix.length));
+      if (subscription) for (const handler of [...subscription.handlers]) handler(message);
     });
   }
 
@@ -66,16 +88,26 @@ export class RedisEventBus implements EventBus {
   }
 
   async subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>> {
-    let handlers = this.channels.get(channel);
-    if (!handlers) {
-      handlers = new Set();
-      this.channels.set(channel, handlers);
-      await this.subscriber.subscribe(this.prefix + channel);
+    let subscription = this.channels.get(channel);
+    if (!subscription) {
+      const created: ChannelSubscription = { handlers: new Set(), active: this.subscriber.subscribe(this.prefix + channel) };
+      this.channels.set(channel, created);
+      created.active.catch(() => {
+        if (this.channels.get(channel) === created) this.channels.delete(channel);
+      });
+      subscription = created;
     }
+    const { handlers, active } = subscription;
     handlers.add(handler);
+    try {
+      await active;
+    } catch (err) {
+      handlers.delete(handler);
+      throw err;
+    }
     return async () => {
       handlers.delete(handler);
-      if (handlers.size === 0 && this.channels.get(channel) === handlers) {
+      if (handlers.size === 0 && this.channels.get(channel) === subscription) {
         this.channels.delete(channel);
         await this.subscriber.unsubscribe(this.prefix + channel).catch(() => undefined);
       }
@@ -96,9 +128,30 @@ export class RedisEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.channels.clear();
     await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
     this.publisher.disconnect();
     this.subscriber.disconnect();
+  }
+
+  /**
+   * After the subscriber connection is back: subscribes every channel again, then runs the
+   * reconnect callbacks. If the SUBSCRIBE fails, the connection is dropped so the next reconnect
+   * tries again, rather than leaving channels silently unsubscribed.
+   */
+  private async resubscribe(): Promise<void> {
+    const channels = [...this.channels.keys()].map((channel) => this.prefix + channel);
+    try {
+      if (channels.length > 0) await this.subscriber.subscribe(...channels);
+    } catch (err) {
+      if (this.closing) return;
+      this.logger.warn({ err }, 'could not resubscribe after a redis reconnect; reconnecting again');
+      if (this.subscriber.status === 'ready') this.subscriber.disconnect(true);
+      return;
+    }
+    if (this.closing) return;
+    this.logger.info({ channels: channels.length }, 'redis subscriber resubscribed; subscribers catch up from the outbox');
+    for (const callback of this.reconnectCallbacks) callback();
   }
 }

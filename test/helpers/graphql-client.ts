@@ -45,6 +45,8 @@ export function wsClient(wsUrl: string, token: string, onClose?: (code: number) 
     connectionParams: { authorization: `Bearer ${token}` },
     retryAttempts: 0,
     lazy: false,
+    // Connection errors reach each subscription's sink (and `onClose`); don't also print them.
+    onNonLazyError: () => undefined,
     on: onClose ? { closed: (event) => onClose((event as { code: number }).code) } : {},
   });
 }

@@ -3,7 +3,7 @@ import { BoundedQueue } from '../../src/realtime/bounded-queue.js';
 
 describe('BoundedQueue', () => {
   it('yields pushed items in order to a reader that keeps up', async () => {
-    const q = new BoundedQueue<number>(2, () => undefined, () => undefined);
+    const q = new BoundedQueue<number>({ maxItems: 2, maxLagMs: 1000 }, () => undefined, () => undefined);
     const pending = q.next();
     q.push(1);
     q.push(2);
@@ -16,15 +16,40 @@ describe('BoundedQueue', () => {
   it('cuts off a reader that falls more than the limit behind, once', () => {
     let overflows = 0;
     let ends = 0;
-    const q = new BoundedQueue<number>(2, () => overflows++, () => ends++);
+    const q = new BoundedQueue<number>({ maxItems: 2, maxLagMs: 1000 }, () => overflows++, () => ends++);
     expect([q.push(1), q.push(2), q.push(3), q.push(4)]).toEqual([true, true, false, false]);
     expect(overflows).toBe(1);
     expect(ends).toBe(1);
     expect(q.size).toBe(0);
   });
 
+  it('cuts off a reader that leaves an item unread longer than the lag bound, even without new items', () => {
+    let now = 0;
+    let overflows = 0;
+    const q = new BoundedQueue<number>({ maxItems: 100, maxLagMs: 1000 }, () => overflows++, () => undefined, () => now);
+    q.push(1);
+    now = 1000;
+    expect(q.checkStall()).toBe(false);
+    now = 1001;
+    expect(q.checkStall()).toBe(true);
+    expect(overflows).toBe(1);
+    expect(q.push(2)).toBe(false);
+  });
+
+  it('lets a bursty reader that keeps up stay connected', async () => {
+    let now = 0;
+    let overflows = 0;
+    const q = new BoundedQueue<number>({ maxItems: 100, maxLagMs: 1000 }, () => overflows++, () => undefined, () => now);
+    for (let i = 0; i < 50; i++) q.push(i);
+    now = 900;
+    for (let i = 0; i < 50; i++) expect((await q.next()).value).toBe(i);
+    now = 5000;
+    expect(q.checkStall()).toBe(false);
+    expect(overflows).toBe(0);
+  });
+
   it('completes a waiting reader when ended', async () => {
-    const q = new BoundedQueue<number>(2, () => undefined, () => undefined);
+    const q = new BoundedQueue<number>({ maxItems: 2, maxLagMs: 1000 }, () => undefined, () => undefined);
     const pending = q.next();
     await q.return();
     expect(await pending).toEqual({ value: undefined, done: true });
