@@ -19,6 +19,7 @@ import { CradleCloseCode } from './realtime/close-codes.js';
 import type { EventBus } from './realtime/event-bus.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { LiveMetrics } from './realtime/live-metrics.js';
+import { createSharedSubscribe } from './realtime/shared-execution.js';
 import { MemoryEventBus } from './realtime/memory-event-bus.js';
 import { OutboxRelay } from './realtime/outbox-relay.js';
 import { RedisEventBus } from './realtime/redis-event-bus.js';
@@ -177,6 +178,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const wsDisposable = useServer<Record<string, unknown>, { actor?: Actor }>(
     {
       schema,
+      subscribe: createSharedSubscribe(metrics),
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const actor = await actorFromHeader(ctx.connectionParams?.['authorization']);

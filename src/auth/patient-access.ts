@@ -12,6 +12,8 @@ import { resolvePatientGrants, type PatientGrant } from './patient-grants.js';
  */
 export class PatientAccess {
   private readonly cache = new Map<string, Promise<PatientGrant | null>>();
+  /** Grants already known without waiting (seeded or set): a live subscription's current grants. */
+  private readonly known = new Map<string, PatientGrant>();
   /** When true, the cache holds every grant the caller has: a patient not in it is denied without a lookup. */
   private complete = false;
 
@@ -73,14 +75,28 @@ export class PatientAccess {
    */
   seed(grants: ReadonlyMap<string, PatientGrant>): void {
     this.cache.clear();
-    for (const [patientId, grant] of grants) this.cache.set(patientId, Promise.resolve(grant));
+    this.known.clear();
+    for (const [patientId, grant] of grants) {
+      this.cache.set(patientId, Promise.resolve(grant));
+      this.known.set(patientId, grant);
+    }
     this.complete = true;
   }
 
   /** Sets or removes one patient's grant in a seeded cache. */
   setGrant(patientId: string, grant: PatientGrant | null): void {
-    if (grant) this.cache.set(patientId, Promise.resolve(grant));
-    else this.cache.delete(patientId);
+    if (grant) {
+      this.cache.set(patientId, Promise.resolve(grant));
+      this.known.set(patientId, grant);
+    } else {
+      this.cache.delete(patientId);
+      this.known.delete(patientId);
+    }
+  }
+
+  /** A grant known without a lookup (a seeded live subscription's), or undefined. */
+  knownGrant(patientId: string): PatientGrant | undefined {
+    return this.known.get(patientId);
   }
 
   /** Forgets cached grants, after the request itself changed a care team. */

@@ -29,6 +29,12 @@ export class LiveMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  /** GraphQL executions of live events (shared by subscribers with the same operation and grant). */
+  readonly liveExecutions = new Counter({
+    name: 'cradle_live_executions_total',
+    help: 'GraphQL executions of live events; subscribers with the same operation and grant share one.',
+    registers: [this.registry],
+  });
   /** Subscribers cut off because their send buffer filled up. */
   readonly slowConsumersDropped = new Counter({
     name: 'cradle_slow_consumers_dropped_total',

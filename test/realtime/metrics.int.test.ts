@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, quietPeriod, wsClient } from '../helpers/graphql-client.js';
-import { logMood, PATIENT_UPDATES, SUBSCRIBE_SETTLE_MS, type LiveEvent } from '../helpers/live.js';
+import { logFeeding, logMood, PATIENT_UPDATES, receivedIds, SUBSCRIBE_SETTLE_MS, type LiveEvent } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** Reads one sample of a Prometheus text exposition (without labels unless given). */
@@ -14,6 +14,8 @@ function sample(text: string, name: string): number {
 describe('/metrics', () => {
   let ts: TestServer;
   let midwife: TestUser;
+  let midwife2: TestUser;
+  let lactation: TestUser;
   let patient: TestPatient;
 
   beforeAll(async () => {
@@ -21,7 +23,9 @@ describe('/metrics', () => {
     const tenant = await TestTenant.create(ts);
     const coordinator = await tenant.user('CARE_COORDINATOR');
     midwife = await tenant.user('MIDWIFE');
-    patient = await tenant.patient(coordinator, { team: [midwife], withLogin: true });
+    midwife2 = await tenant.user('MIDWIFE');
+    lactation = await tenant.user('LACTATION_CONSULTANT');
+    patient = await tenant.patient(coordinator, { team: [midwife, midwife2, lactation], withLogin: true });
   });
   afterAll(async () => {
     await ts?.close();
@@ -54,6 +58,24 @@ describe('/metrics', () => {
     const closed = await scrape();
     expect(sample(closed, 'cradle_ws_connections')).toBe(0);
     expect(sample(closed, 'cradle_live_subscriptions')).toBe(0);
+  });
+
+  it('executes an event once for subscribers with the same operation and grant, and separately for a different grant', async () => {
+    const subscribers = [midwife, midwife, midwife2, lactation].map((user) => {
+      const client = wsClient(ts.wsUrl, user.token);
+      return { client, live: collect<LiveEvent>(client, PATIENT_UPDATES) };
+    });
+    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const before = sample(await scrape(), 'cradle_live_executions_total');
+    const logged = await logFeeding(ts.url, patient);
+    for (const { live } of subscribers) expect(receivedIds(await live.waitFor(1).then(() => live))).toEqual([logged.id]);
+    const after = sample(await scrape(), 'cradle_live_executions_total');
+    // Three midwife subscriptions share one execution; the lactation consultant's grant differs.
+    expect(after - before).toBe(2);
+    for (const { client, live } of subscribers) {
+      live.stop();
+      await client.dispose();
+    }
   });
 
   it('exposes no ids or other patient data', async () => {
