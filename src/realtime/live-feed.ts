@@ -165,6 +165,7 @@ export class LiveFeed {
         subscription.endReplay();
       }
     }
+    this.opened += 1;
     return queue;
   }
 
@@ -180,6 +181,13 @@ export class LiveFeed {
       for (const unsubscribe of room.unsubscribes) await unsubscribe();
     }
   }
+
+  /** How many subscriptions have become live on this instance since it started (tests wait on it). */
+  get openedCount(): number {
+    return this.opened;
+  }
+
+  private opened = 0;
 
   /** How many live subscriptions this instance holds (for metrics and tests). */
   get subscriptionCount(): number {

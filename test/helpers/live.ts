@@ -1,5 +1,7 @@
+import type { Client } from 'graphql-ws';
 import type { TestPatient } from './builders.js';
-import { gqlOk, type Collector } from './graphql-client.js';
+import { collect, gqlOk, quietPeriod, type Collector } from './graphql-client.js';
+import type { TestServer } from './test-server.js';
 
 /** The subscription most live tests use. */
 export const PATIENT_UPDATES = `subscription($since: String, $kinds: [StatusKind!], $patientIds: [ID!]) {
@@ -53,5 +55,29 @@ export function seqOf(cursor: string): number {
   return Number(match[1]);
 }
 
-/** Time for a new subscription to become active on the server before the test writes. */
-export const SUBSCRIBE_SETTLE_MS = 300;
+/**
+ * Subscribes with a real graphql-ws client and resolves once the server reports the subscription
+ * live (so a write that follows cannot race it). `server` is the instance the client talks to.
+ */
+export async function subscribeLive<T = LiveEvent>(
+  server: TestServer,
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Collector<T>> {
+  const before = server.server.services.feed.openedCount;
+  const live = collect<T>(client, query, variables);
+  await waitForLiveSince(server, before, () => live.errors);
+  return live;
+}
+
+/** Resolves once `server` has opened a live subscription after its count was `before`. */
+export async function waitForLiveSince(server: TestServer, before: number, errors: () => unknown[] = () => []): Promise<void> {
+  const feed = server.server.services.feed;
+  const deadline = Date.now() + 10_000;
+  while (feed.openedCount <= before) {
+    if (errors().length > 0) throw new Error(`subscription failed: ${JSON.stringify(errors())}`);
+    if (Date.now() > deadline) throw new Error('the subscription never became live');
+    await quietPeriod(10);
+  }
+}

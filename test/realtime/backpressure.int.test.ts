@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawWebSocket } from '../helpers/raw-ws.js';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, quietPeriod, wsClient } from '../helpers/graphql-client.js';
-import { logMood, PATIENT_UPDATES, receivedCursors, receivedIds, SUBSCRIBE_SETTLE_MS, type LiveEvent } from '../helpers/live.js';
+import { logMood, PATIENT_UPDATES, receivedCursors, receivedIds, subscribeLive, waitForLiveSince, type LiveEvent } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const FLOOD = 1000;
@@ -82,10 +82,11 @@ describe('backpressure', () => {
   });
 
   it('cuts off a stalled subscriber with close code 4413 while others receive everything; it resumes with since', async () => {
-    const slow = await stallableSubscriber(ts.wsUrl, slowUser.token);
     const fastClient = wsClient(ts.wsUrl, fastUser.token);
-    const fast = collect<LiveEvent>(fastClient, PATIENT_UPDATES);
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const fast = await subscribeLive(ts, fastClient, PATIENT_UPDATES);
+    const opened = ts.server.services.feed.openedCount;
+    const slow = await stallableSubscriber(ts.wsUrl, slowUser.token);
+    await waitForLiveSince(ts, opened);
     const first = await logMood(ts.url, patient);
     await fast.waitFor(1);
     await slow.message((m) => m.includes(first.id));

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
-import { collect, errorOf, gql, gqlOk, quietPeriod, wsClient } from '../helpers/graphql-client.js';
-import { logFeeding, logMood, PATIENT_UPDATES, receivedKinds, SUBSCRIBE_SETTLE_MS, type LiveEvent } from '../helpers/live.js';
+import { errorOf, gql, gqlOk, quietPeriod, wsClient } from '../helpers/graphql-client.js';
+import { logFeeding, logMood, PATIENT_UPDATES, receivedKinds, subscribeLive } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const SET_ROUTING = `mutation($kind: StatusKind!, $roles: [CareTeamRole!]!) { setLiveRouting(kind: $kind, roles: $roles) { kind roles isDefault } }`;
@@ -35,8 +35,7 @@ describe('live routing by relevance', () => {
   });
 
   it("routes by default only the kinds relevant to the subscriber's care-team role", async () => {
-    const live = collect<LiveEvent>(connect(gp), PATIENT_UPDATES);
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const live = await subscribeLive(ts, connect(gp), PATIENT_UPDATES);
     await logFeeding(ts.url, patient);
     await logMood(ts.url, patient);
     await live.waitFor(1);
@@ -47,8 +46,7 @@ describe('live routing by relevance', () => {
   });
 
   it('delivers a kind the subscriber names explicitly, within her access', async () => {
-    const live = collect<LiveEvent>(connect(gp), PATIENT_UPDATES, { kinds: ['FEEDING'] });
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const live = await subscribeLive(ts, connect(gp), PATIENT_UPDATES, { kinds: ['FEEDING'] });
     await logFeeding(ts.url, patient);
     await live.waitFor(1);
     expect(receivedKinds(live)).toEqual(['FEEDING']);
@@ -56,8 +54,7 @@ describe('live routing by relevance', () => {
   });
 
   it('applies a changed routing table to open subscriptions at once', async () => {
-    const live = collect<LiveEvent>(connect(gp), PATIENT_UPDATES);
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const live = await subscribeLive(ts, connect(gp), PATIENT_UPDATES);
     const table = await gqlOk<{ setLiveRouting: Array<{ kind: string; roles: string[]; isDefault: boolean }> }>(
       ts.url, SET_ROUTING, { kind: 'FEEDING', roles: ['MIDWIFE', 'LACTATION_CONSULTANT', 'CARE_COORDINATOR', 'PRIMARY_CARE_PROVIDER'] }, tenant.admin.token,
     );
@@ -71,8 +68,7 @@ describe('live routing by relevance', () => {
 
   it('never widens access: routing mood to lactation consultants delivers them nothing', async () => {
     await gqlOk(ts.url, SET_ROUTING, { kind: 'MOOD', roles: ['LACTATION_CONSULTANT'] }, tenant.admin.token);
-    const live = collect<LiveEvent>(connect(lactation), PATIENT_UPDATES);
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const live = await subscribeLive(ts, connect(lactation), PATIENT_UPDATES);
     await logMood(ts.url, patient, 1);
     await quietPeriod(1000);
     expect(live.received).toEqual([]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
-import { collect, quietPeriod, wsClient } from '../helpers/graphql-client.js';
-import { logFeeding, logMood, PATIENT_UPDATES, receivedIds, SUBSCRIBE_SETTLE_MS, type LiveEvent } from '../helpers/live.js';
+import { quietPeriod, wsClient } from '../helpers/graphql-client.js';
+import { logFeeding, logMood, PATIENT_UPDATES, receivedIds, subscribeLive } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** Reads one sample of a Prometheus text exposition (without labels unless given). */
@@ -40,8 +40,7 @@ describe('/metrics', () => {
   it('counts sockets, subscriptions, published and delivered events, and delivery lag', async () => {
     const before = await scrape();
     const client = wsClient(ts.wsUrl, midwife.token);
-    const live = collect<LiveEvent>(client, PATIENT_UPDATES);
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const live = await subscribeLive(ts, client, PATIENT_UPDATES);
     await logMood(ts.url, patient, 2);
     await live.waitFor(1);
     await ts.server.services.relay.flush();
@@ -61,11 +60,11 @@ describe('/metrics', () => {
   });
 
   it('executes an event once for subscribers with the same operation and grant, and separately for a different grant', async () => {
-    const subscribers = [midwife, midwife, midwife2, lactation].map((user) => {
+    const subscribers = [];
+    for (const user of [midwife, midwife, midwife2, lactation]) {
       const client = wsClient(ts.wsUrl, user.token);
-      return { client, live: collect<LiveEvent>(client, PATIENT_UPDATES) };
-    });
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+      subscribers.push({ client, live: await subscribeLive(ts, client, PATIENT_UPDATES) });
+    }
     const before = sample(await scrape(), 'cradle_live_executions_total');
     const logged = await logFeeding(ts.url, patient);
     for (const { live } of subscribers) expect(receivedIds(await live.waitFor(1).then(() => live))).toEqual([logged.id]);

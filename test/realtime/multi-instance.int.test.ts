@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, quietPeriod, wsClient } from '../helpers/graphql-client.js';
-import { logMood, PATIENT_UPDATES, receivedCursors, receivedIds, SUBSCRIBE_SETTLE_MS, type LiveEvent, type Logged } from '../helpers/live.js';
+import { logMood, PATIENT_UPDATES, receivedCursors, receivedIds, subscribeLive, type LiveEvent, type Logged } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /**
@@ -38,8 +38,7 @@ describe('several server instances', () => {
   });
 
   it('delivers an update written on instance A to a subscriber on instance B', async () => {
-    const live = collect<LiveEvent>(connect(b, midwife), PATIENT_UPDATES);
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const live = await subscribeLive(b, connect(b, midwife), PATIENT_UPDATES);
     const logged = await logMood(a.url, patient, 1);
     await live.waitFor(1);
     expect(receivedIds(live)).toEqual([logged.id]);
@@ -47,8 +46,7 @@ describe('several server instances', () => {
   });
 
   it('delivers nothing on instance B to a clinician who is not entitled', async () => {
-    const live = collect<LiveEvent>(connect(b, outsider), PATIENT_UPDATES);
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const live = await subscribeLive(b, connect(b, outsider), PATIENT_UPDATES);
     await logMood(a.url, patient, 2);
     await logMood(b.url, patient, 2);
     await quietPeriod(1000);
@@ -60,8 +58,7 @@ describe('several server instances', () => {
   it('lets the subscribers of a lost instance resume on another with no gap and no duplicate', async () => {
     const c = await startTestServer({ shareWith: a });
     let closeCode = 0;
-    const first = collect<LiveEvent>(connect(c, midwife, (code) => (closeCode = code)), PATIENT_UPDATES);
-    await quietPeriod(SUBSCRIBE_SETTLE_MS);
+    const first = await subscribeLive(c, connect(c, midwife, (code) => (closeCode = code)), PATIENT_UPDATES);
     const before: Logged[] = [];
     for (let i = 0; i < 5; i++) before.push(await logMood(a.url, patient));
     await first.waitFor(5);

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { Channels } from '../../src/realtime/event-bus.js';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, gqlOk, quietPeriod, wsClient, type Collector } from '../helpers/graphql-client.js';
+import { subscribeLive } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const SUBSCRIBE = `subscription($since: String, $kinds: [StatusKind!]) {
@@ -73,8 +74,7 @@ describe('patientUpdates subscription', () => {
 
   it('delivers a logged mood live to a care-team member over graphql-ws', async () => {
     const client = wsClient(ts.wsUrl, midwife.token);
-    const live = collect(client, SUBSCRIBE);
-    await quietPeriod(300);
+    const live = await subscribeLive(ts, client, SUBSCRIBE);
     const logged = await gqlOk<{ logMood: { id: string; cursor: string } }>(ts.url, LOG_MOOD, { input: { patientId: patient.id, score: 1 } }, patient.user!.token);
     const [event] = await live.waitFor(1);
     expect(event).toMatchObject({
@@ -86,8 +86,7 @@ describe('patientUpdates subscription', () => {
 
   it('delivers nothing to a clinician who is not on the care team', async () => {
     const client = wsClient(ts.wsUrl, outsider.token);
-    const live = collect(client, SUBSCRIBE);
-    await quietPeriod(300);
+    const live = await subscribeLive(ts, client, SUBSCRIBE);
     await gqlOk(ts.url, LOG_MOOD, { input: { patientId: patient.id, score: 2 } }, patient.user!.token);
     await quietPeriod(1000);
     expect(live.received).toEqual([]);
