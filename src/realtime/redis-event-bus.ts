@@ -21,9 +21,11 @@ interface ChannelSubscription {
  *
  * Publishing fails fast while Redis is down (no offline queue, and a reply timeout for a command
  * caught by the drop), so the outbox relay keeps the event and retries. The subscriber connection
- * reconnects on its own; this class then subscribes every channel again and, only once Redis has
- * acknowledged that, runs the reconnect callbacks: a catch-up from the outbox that started earlier
- * could read the database before the subscription is active and miss what is published in between.
+ * reconnects on its own; this class then subscribes every channel again and runs the reconnect
+ * callbacks after Redis has acknowledged that and before handing on any message received since.
+ * Both halves matter to a catch-up from the outbox: started earlier, it could read the database
+ * before the subscription is active and miss what is published in between; started after a newer
+ * message was delivered, it would resume after that message and skip the gap before it.
  * Each connection logs one warning per outage, not one per reconnect attempt.
  */
 export class RedisEventBus implements EventBus {
@@ -34,6 +36,8 @@ export class RedisEventBus implements EventBus {
   private readonly reconnectCallbacks = new Set<() => void>();
   /** Connections lost since they were last ready (each outage is logged once). */
   private readonly lost = new Set<'publisher' | 'subscriber'>();
+  /** Messages received while a resubscription is in progress, handed on after the reconnect callbacks. */
+  private held: Array<[channel: string, message: string]> | null = null;
   private closing = false;
 
   constructor(
@@ -63,8 +67,9 @@ export class RedisEventBus implements EventBus {
       });
     }
     this.subscriber.on('message', (prefixedChannel: string, message: string) => {
-      const subscription = this.channels.get(prefixedChannel.slice(this.prefix.length));
-      if (subscription) for (const handler of [...subscription.handlers]) handler(message);
+      const channel = prefixedChannel.slice(this.prefix.length);
+      if (this.held) this.held.push([channel, message]);
+      else this.dispatch(channel, message);
     });
   }
 
@@ -136,22 +141,42 @@ export class RedisEventBus implements EventBus {
   }
 
   /**
-   * After the subscriber connection is back: subscribes every channel again, then runs the
-   * reconnect callbacks. If the SUBSCRIBE fails, the connection is dropped so the next reconnect
-   * tries again, rather than leaving channels silently unsubscribed.
+   * After the subscriber connection is back: subscribes every channel again, runs the reconnect
+   * callbacks, then hands on the messages held meanwhile. If the SUBSCRIBE fails, the held messages
+   * are dropped (the catch-up after the next reconnect reads them from the outbox) and the
+   * connection is dropped so that reconnect happens, rather than leaving channels unsubscribed.
    */
   private async resubscribe(): Promise<void> {
+    const held: Array<[string, string]> = [];
+    this.held = held;
+    const release = () => {
+      if (this.held === held) this.held = null;
+    };
     const channels = [...this.channels.keys()].map((channel) => this.prefix + channel);
     try {
       if (channels.length > 0) await this.subscriber.subscribe(...channels);
     } catch (err) {
+      release();
       if (this.closing) return;
       this.logger.warn({ err }, 'could not resubscribe after a redis reconnect; reconnecting again');
       if (this.subscriber.status === 'ready') this.subscriber.disconnect(true);
       return;
     }
+    release();
     if (this.closing) return;
     this.logger.info({ channels: channels.length }, 'redis subscriber resubscribed; subscribers catch up from the outbox');
-    for (const callback of this.reconnectCallbacks) callback();
+    for (const callback of this.reconnectCallbacks) {
+      try {
+        callback();
+      } catch (err) {
+        this.logger.error({ err }, 'a redis reconnect callback failed');
+      }
+    }
+    for (const [channel, message] of held) this.dispatch(channel, message);
+  }
+
+  private dispatch(channel: string, message: string): void {
+    const subscription = this.channels.get(channel);
+    if (subscription) for (const handler of [...subscription.handlers]) handler(message);
   }
 }
