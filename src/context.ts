@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from './auth/actor.js';
 import { PatientAccess } from './auth/patient-access.js';
+import type { SessionService } from './auth/session.service.js';
 import type { AccessTokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { AppLogger } from './logger.js';
@@ -17,6 +18,8 @@ export interface ServerServices {
   readonly relay: OutboxRelay;
   readonly feed: LiveFeed;
   readonly tokens: AccessTokenIssuer;
+  /** Logins, refreshes, logouts and the per-request session check. */
+  readonly sessions: SessionService;
   /** The clock, in milliseconds since the epoch; injected so tests control time. */
   readonly now: () => number;
   readonly metrics: LiveMetrics;
@@ -36,6 +39,8 @@ export interface RequestContext {
   readonly logger: AppLogger;
   /** Closes the caller's WebSocket with a code (WebSocket operations only; null over HTTP). */
   readonly disconnect: ((code: number, reason: string) => void) | null;
+  /** The client's address as the socket reports it (login lockout); null when unknown. */
+  readonly clientIp: string | null;
 }
 
 /** Builds a request context for a caller (null when anonymous). */
@@ -46,15 +51,17 @@ export function createRequestContext(
   transport: RequestContext['transport'],
   requestId: string = crypto.randomUUID(),
   disconnect: RequestContext['disconnect'] = null,
+  clientIp: string | null = null,
 ): RequestContext {
   const em = rootEm.fork();
   return {
     requestId,
     transport,
     em,
-    access: new PatientAccess(em, actor),
+    access: new PatientAccess(em, actor, services.now),
     services,
     logger: services.logger.child({ requestId, ...(actor ? { actorId: actor.userId, role: actor.role } : {}) }),
     disconnect,
+    clientIp,
   };
 }

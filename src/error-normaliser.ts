@@ -69,3 +69,23 @@ export function normaliseError(formatted: GraphQLFormattedError, error: unknown)
   }
   return { ...base, message: 'Something went wrong on our side.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
+
+/**
+ * Removes graphql-js's "Did you mean …?" suggestions from a message: they reveal field, type and
+ * argument names to a caller who is probing the schema (production hides them).
+ */
+export function stripSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean [^?]*\?/g, '').trim();
+}
+
+/**
+ * The error normaliser a server uses: {@link normaliseError}, and in production (`hideSuggestions`)
+ * without "Did you mean …?" suggestions. Used for HTTP and WebSocket alike.
+ */
+export function createErrorNormaliser(options: { readonly hideSuggestions: boolean }): typeof normaliseError {
+  if (!options.hideSuggestions) return normaliseError;
+  return (formatted, error) => {
+    const normalised = normaliseError(formatted, error);
+    return { ...normalised, message: stripSuggestions(normalised.message) };
+  };
+}

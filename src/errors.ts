@@ -36,6 +36,9 @@ export class AuthenticationError extends AppError {
   static invalidToken(): AuthenticationError {
     return new AuthenticationError('UNAUTHENTICATED', 'The access token is invalid or has expired.');
   }
+  static invalidRefreshToken(): AuthenticationError {
+    return new AuthenticationError('UNAUTHENTICATED', 'The refresh token is invalid, expired or already used. Sign in again.');
+  }
 }
 
 /** The caller is signed in but its role may not use this operation at all. */
@@ -68,6 +71,12 @@ export class NotFoundError extends AppError {
   static careTeamMember(field = 'userId'): NotFoundError {
     return NotFoundError.of('care-team member', field);
   }
+  static consent(field = 'id'): NotFoundError {
+    return NotFoundError.of('consent', field);
+  }
+  static emergencyAccess(field = 'id'): NotFoundError {
+    return NotFoundError.of('emergency access grant', field);
+  }
   static statusUpdate(field = 'id'): NotFoundError {
     return NotFoundError.of('status update', field);
   }
@@ -91,8 +100,21 @@ export class ConflictError extends AppError {
   static alreadyOnCareTeam(): ConflictError {
     return new ConflictError('CONFLICT', 'That user is already on this care team.', { field: 'userId' });
   }
+  static alreadyReviewed(): ConflictError {
+    return new ConflictError('CONFLICT', 'This emergency access has already been reviewed.', { field: 'id' });
+  }
   static patientAccountTaken(): ConflictError {
     return new ConflictError('CONFLICT', 'That user account already belongs to a patient record.', { field: 'input.userId' });
+  }
+}
+
+/**
+ * The live feed cannot be opened right now (the bus or the database is down); retry with `since`.
+ * It keeps the contract's INTERNAL_SERVER_ERROR code and says `retryable`.
+ */
+export class BusUnavailableError extends AppError {
+  static live(): BusUnavailableError {
+    return new BusUnavailableError('INTERNAL_SERVER_ERROR', 'Live updates are unavailable right now. Retry shortly with your last cursor as since.', { retryable: true });
   }
 }
 

@@ -2,17 +2,21 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import type { DestinationStream } from 'pino';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Actor } from './auth/actor.js';
+import { SessionService } from './auth/session.service.js';
 import { AccessTokenIssuer, bearerToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext, type ServerServices } from './context.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
 import { Tenant } from './db/entities/index.js';
-import { normaliseError } from './error-normaliser.js';
+import { createErrorNormaliser } from './error-normaliser.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
+import { closeWhenTokenExpires } from './http/websocket-expiry.js';
+import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
 import { createLogger, type AppLogger } from './logger.js';
 import { BusPubSub } from './realtime/bus-pubsub.js';
 import { CradleCloseCode } from './realtime/close-codes.js';
@@ -24,6 +28,8 @@ import { MemoryEventBus } from './realtime/memory-event-bus.js';
 import { OutboxRelay } from './realtime/outbox-relay.js';
 import { RedisEventBus } from './realtime/redis-event-bus.js';
 import { buildCradleSchema } from './schema/build-schema.js';
+import { cradleValidationRules } from './schema/operation-limits.js';
+import { prepareOperation } from './schema/operation-validation.js';
 
 /** Things tests (and embedders) may replace. */
 export interface ServerOverrides {
@@ -111,24 +117,36 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   let feed: LiveFeed | null = null;
   const metrics = new LiveMetrics(() => feed?.subscriptionCount ?? 0);
   const relay = new OutboxRelay(database.orm, bus, logger, config.relayPollMs, metrics);
-  feed = new LiveFeed(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, metrics);
+  feed = new LiveFeed(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, metrics, now);
   const tokens = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, config.accessTokenTtlSeconds, now);
-  const services: ServerServices = { config, logger, bus, relay, feed, tokens, now, metrics };
+  const sessions = new SessionService(
+    tokens,
+    { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000, activityWriteIntervalMs: 60_000 },
+    now,
+  );
+  const services: ServerServices = { config, logger, bus, relay, feed, tokens, sessions, now, metrics };
   const schema = await buildCradleSchema(new BusPubSub(bus, logger));
 
+  // One rule set and one normaliser for both transports; graphql-ws never sees Apollo's options.
+  const validationRules = cradleValidationRules({ limits: config.operationLimits, introspection: !config.production });
+  const normaliseError = createErrorNormaliser({ hideSuggestions: config.production });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: normaliseError,
     includeStacktraceInErrorResponses: false,
+    // Introspection is governed by `validationRules` (refused in production), the same rule as over
+    // WebSocket; Apollo's own switch would add a second rule with a different message.
     introspection: true,
+    validationRules: [...validationRules],
     csrfPrevention: true,
     plugins: [loggingPlugin()],
   });
   await apollo.start();
 
+  /** The caller of a bearer token whose session is still active (one primary-key read; see SessionService.authenticate). */
   const actorFromHeader = async (header: unknown): Promise<Actor | null> => {
     const token = bearerToken(header);
-    return token ? tokens.verify(token) : null;
+    return token ? sessions.authenticate(database.orm.em.fork(), token) : null;
   };
 
   let shuttingDown = false;
@@ -153,7 +171,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       }
       if (url.pathname === '/graphql') {
         await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
-          createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId),
+          createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, req.socket.remoteAddress ?? null),
         );
         return;
       }
@@ -165,7 +183,17 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     });
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: config.maxBodyBytes,
+    // Browsers always send Origin on a WebSocket; other sites' pages are refused before the upgrade.
+    verifyClient: ({ req }, done) => {
+      const allowed = isWebSocketOriginAllowed(req.headers.origin, req.headers.host, config.allowedOrigins);
+      if (allowed) done(true);
+      else done(false, 403, 'Forbidden');
+    },
+  });
   wsServer.on('connection', (socket) => {
     metrics.sockets.inc();
     socket.once('close', () => metrics.sockets.dec());
@@ -181,11 +209,21 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       subscribe: createSharedSubscribe(metrics),
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
+        const extra = ctx.extra as WsExtra;
         const actor = await actorFromHeader(ctx.connectionParams?.['authorization']);
-        if (!actor) return false;
-        (ctx.extra as WsExtra).actor = actor;
+        if (!actor) {
+          // graphql-ws would close with 4403 Forbidden; a missing or bad token is 4401 Unauthorized.
+          // The first close wins, so graphql-ws's own close after `false` changes nothing.
+          extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+          return false;
+        }
+        extra.actor = actor;
+        if (actor.expiresAt) closeWhenTokenExpires(extra.socket, actor.expiresAt, now);
         return true;
       },
+      // Parse and validate here, with Cradle's rules: graphql-ws's default validation would apply
+      // graphql-js's rules only. Errors reach `onError` below, normalised like HTTP ones.
+      onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload, validationRules),
       context: (ctx, id) => {
         const extra = ctx.extra as WsExtra;
         return createRequestContext(services, database.orm.em, extra.actor ?? null, 'ws', `${id}`, (code, reason) => extra.socket.close(code, reason));

@@ -38,12 +38,12 @@ describe('server lifecycle', () => {
     expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
   });
 
-  it('rejects a WebSocket whose connection_init carries no valid token (4403)', async () => {
+  it('rejects a WebSocket whose connection_init carries no valid token (4401)', async () => {
     const socket = new WebSocket(ts.wsUrl, 'graphql-transport-ws');
     await new Promise((r) => socket.once('open', r));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer not-a-token' } }));
     const code = await new Promise<number>((r) => socket.once('close', (c) => r(c)));
-    expect(code).toBe(4403);
+    expect(code).toBe(4401);
   });
 });
 

@@ -70,6 +70,9 @@ export const CARE_TEAM_ROLE_CATEGORIES: Readonly<Record<ClinicalRole, ReadonlySe
   LACTATION_CONSULTANT: new Set(['IDENTITY', 'CONTACT', 'FEEDING', 'INFANT', 'CARE_TEAM']),
 };
 
+/** What a clinician may read under break-glass emergency access: everything clinical, for a limited time. */
+export const EMERGENCY_CATEGORIES: ReadonlySet<DataCategory> = new Set(ALL_PATIENT_CATEGORIES);
+
 /** What a patient may read of her own record: everything. */
 export const SELF_CATEGORIES: ReadonlySet<DataCategory> = new Set(ALL_PATIENT_CATEGORIES);
 

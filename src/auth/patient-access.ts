@@ -3,7 +3,7 @@ import { Patient } from '../db/entities/index.js';
 import { AuthenticationError, NotFoundError } from '../errors.js';
 import type { Actor } from './actor.js';
 import type { DataCategory } from './data-category.js';
-import { resolvePatientGrants, type PatientGrant } from './patient-grants.js';
+import { isGrantActive, resolvePatientGrants, type PatientGrant } from './patient-grants.js';
 
 /**
  * The caller's access to patients for the length of one request (or one subscription event): grants
@@ -20,6 +20,7 @@ export class PatientAccess {
   constructor(
     private readonly em: EntityManager,
     private caller: Actor | null,
+    private readonly now: () => number,
   ) {}
 
   /** The signed-in caller, or null for an anonymous one. */
@@ -46,7 +47,7 @@ export class PatientAccess {
     let grant = this.cache.get(patientId);
     if (!grant && this.complete) return Promise.resolve(null);
     if (!grant) {
-      grant = resolvePatientGrants(this.em, actor, [patientId]).then((g) => g.get(patientId) ?? null);
+      grant = resolvePatientGrants(this.em, actor, this.now(), [patientId]).then((g) => g.get(patientId) ?? null);
       this.cache.set(patientId, grant);
     }
     return grant;
@@ -54,7 +55,8 @@ export class PatientAccess {
 
   /** Whether the caller may read `category` of the patient. */
   async allows(patientId: string, category: DataCategory): Promise<boolean> {
-    return (await this.grantFor(patientId))?.categories.has(category) ?? false;
+    const grant = await this.grantFor(patientId);
+    return grant !== null && isGrantActive(grant, this.now()) && grant.categories.has(category);
   }
 
   /**

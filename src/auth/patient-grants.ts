@@ -1,10 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CareTeamMember, Patient, type ClinicalRole } from '../db/entities/index.js';
+import { CareTeamMember, Consent, EmergencyAccess, Patient, type ClinicalRole } from '../db/entities/index.js';
 import type { Actor } from './actor.js';
-import { ADMIN_CATEGORIES, CARE_TEAM_ROLE_CATEGORIES, SELF_CATEGORIES, type DataCategory } from './data-category.js';
+import {
+  ADMIN_CATEGORIES, CARE_TEAM_ROLE_CATEGORIES, EMERGENCY_CATEGORIES, PATIENT_DATA_CATEGORIES, SELF_CATEGORIES, type DataCategory,
+} from './data-category.js';
 
 /** Why a caller may see a patient. */
-export type PatientRelation = 'SELF' | 'CARE_TEAM' | 'ADMIN';
+export type PatientRelation = 'SELF' | 'CARE_TEAM' | 'EMERGENCY' | 'ADMIN';
 
 /** What one caller may read of one patient. */
 export interface PatientGrant {
@@ -13,58 +15,92 @@ export interface PatientGrant {
   /** The caller's role on the patient's care team (CARE_TEAM relation only). */
   readonly careTeamRole: ClinicalRole | null;
   readonly categories: ReadonlySet<DataCategory>;
+  /** When the grant ends by itself (break-glass), in milliseconds since the epoch; null if it does not. */
+  readonly expiresAt: number | null;
+}
+
+/** Whether a grant is still in force at `now`. */
+export function isGrantActive(grant: PatientGrant, now: number): boolean {
+  return grant.expiresAt === null || grant.expiresAt > now;
+}
+
+/** The clinical roles that may hold a care-team membership or break glass. */
+function isClinician(actor: Actor): actor is Actor & { role: ClinicalRole } {
+  return actor.role in CARE_TEAM_ROLE_CATEGORIES;
 }
 
 /**
- * Computes the caller's grants for patients in its own tenant: the patient herself (SELF), active
- * care-team members (by their care-team role) and the tenant's ADMINs (identity and care team only).
- * Other roles get none. With `patientIds`, only those patients are considered.
+ * Categories each patient shares with her whole care team through an active DATA_SHARING consent
+ * (for instance mental-health data with her lactation consultant).
+ */
+async function sharedCategories(em: EntityManager, tenantId: string, patientIds: readonly string[], now: number): Promise<Map<string, Set<DataCategory>>> {
+  const shared = new Map<string, Set<DataCategory>>();
+  if (patientIds.length === 0) return shared;
+  const consents = await em.find(
+    Consent,
+    { tenantId, patientId: { $in: [...patientIds] }, type: 'DATA_SHARING', revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(now) } }] },
+    { fields: ['patientId', 'categories'] },
+  );
+  for (const consent of consents) {
+    let set = shared.get(consent.patientId);
+    if (!set) shared.set(consent.patientId, (set = new Set()));
+    for (const category of consent.categories) if (PATIENT_DATA_CATEGORIES.has(category as DataCategory)) set.add(category as DataCategory);
+  }
+  return shared;
+}
+
+/**
+ * Computes the caller's grants for patients in its own tenant:
+ * - the patient herself (SELF, everything);
+ * - active care-team members, by their care-team role, plus what the patient shares with her team
+ *   through an active DATA_SHARING consent;
+ * - a clinician with an unexpired break-glass grant (EMERGENCY, all clinical categories, until it ends);
+ * - the tenant's ADMINs (identity and care team only).
+ * Researchers and compliance officers get none. With `patientIds`, only those patients are considered.
  *
  * This is the one place that decides who may see which patient; requests and live subscriptions
- * both call it.
+ * both call it. `now` is the server clock in milliseconds.
  */
 export async function resolvePatientGrants(
   em: EntityManager,
   actor: Actor,
+  now: number,
   patientIds?: readonly string[],
 ): Promise<Map<string, PatientGrant>> {
   const grants = new Map<string, PatientGrant>();
   if (patientIds !== undefined && patientIds.length === 0) return grants;
   const idFilter = patientIds === undefined ? {} : { id: { $in: [...patientIds] } };
-  switch (actor.role) {
-    case 'PATIENT': {
-      const own = await em.find(Patient, { tenantId: actor.tenantId, userId: actor.userId, ...idFilter }, { fields: ['id'] });
-      for (const p of own) grants.set(p.id, { patientId: p.id, relation: 'SELF', careTeamRole: null, categories: SELF_CATEGORIES });
-      return grants;
-    }
-    case 'ADMIN': {
-      const all = await em.find(Patient, { tenantId: actor.tenantId, ...idFilter }, { fields: ['id'] });
-      for (const p of all) grants.set(p.id, { patientId: p.id, relation: 'ADMIN', careTeamRole: null, categories: ADMIN_CATEGORIES });
-      return grants;
-    }
-    case 'RESEARCHER':
-    case 'COMPLIANCE_OFFICER':
-      return grants;
-    default: {
-      const memberships = await em.find(
-        CareTeamMember,
-        {
-          tenantId: actor.tenantId,
-          userId: actor.userId,
-          removedAt: null,
-          ...(patientIds === undefined ? {} : { patientId: { $in: [...patientIds] } }),
-        },
-        { fields: ['patientId', 'role'] },
-      );
-      for (const m of memberships) {
-        grants.set(m.patientId, {
-          patientId: m.patientId,
-          relation: 'CARE_TEAM',
-          careTeamRole: m.role as ClinicalRole,
-          categories: CARE_TEAM_ROLE_CATEGORIES[m.role as ClinicalRole],
-        });
-      }
-      return grants;
-    }
+  const patientFilter = patientIds === undefined ? {} : { patientId: { $in: [...patientIds] } };
+  if (actor.role === 'PATIENT') {
+    const own = await em.find(Patient, { tenantId: actor.tenantId, userId: actor.userId, ...idFilter }, { fields: ['id'] });
+    for (const p of own) grants.set(p.id, { patientId: p.id, relation: 'SELF', careTeamRole: null, categories: SELF_CATEGORIES, expiresAt: null });
+    return grants;
   }
+  if (actor.role === 'ADMIN') {
+    const all = await em.find(Patient, { tenantId: actor.tenantId, ...idFilter }, { fields: ['id'] });
+    for (const p of all) grants.set(p.id, { patientId: p.id, relation: 'ADMIN', careTeamRole: null, categories: ADMIN_CATEGORIES, expiresAt: null });
+    return grants;
+  }
+  if (!isClinician(actor)) return grants;
+
+  const [memberships, emergencies] = await Promise.all([
+    em.find(CareTeamMember, { tenantId: actor.tenantId, userId: actor.userId, removedAt: null, ...patientFilter }, { fields: ['patientId', 'role'] }),
+    em.find(
+      EmergencyAccess,
+      { tenantId: actor.tenantId, userId: actor.userId, expiresAt: { $gt: new Date(now) }, ...patientFilter },
+      { fields: ['patientId', 'expiresAt'], orderBy: { expiresAt: 'desc' } },
+    ),
+  ]);
+  const shared = await sharedCategories(em, actor.tenantId, memberships.map((m) => m.patientId), now);
+  for (const m of memberships) {
+    const role = m.role as ClinicalRole;
+    const categories = new Set([...CARE_TEAM_ROLE_CATEGORIES[role], ...(shared.get(m.patientId) ?? [])]);
+    grants.set(m.patientId, { patientId: m.patientId, relation: 'CARE_TEAM', careTeamRole: role, categories, expiresAt: null });
+  }
+  for (const e of emergencies) {
+    if (grants.has(e.patientId)) continue;
+    const expiresAt = (e.expiresAt instanceof Date ? e.expiresAt : new Date(e.expiresAt)).getTime();
+    grants.set(e.patientId, { patientId: e.patientId, relation: 'EMERGENCY', careTeamRole: null, categories: EMERGENCY_CATEGORIES, expiresAt });
+  }
+  return grants;
 }

@@ -25,11 +25,11 @@ export class AccessTokenIssuer {
     if (!this.keys.has(currentKeyId)) throw new Error(`No token secret is configured for key id ${currentKeyId}.`);
   }
 
-  /** Issues a token for a user; returns it with its expiry. */
-  async issue(user: { id: string; tenantId: string; role: Role }): Promise<{ token: string; expiresAt: Date }> {
+  /** Issues a token for a user, bound to a session when `sessionId` is given (`sid` claim); returns it with its expiry. */
+  async issue(user: { id: string; tenantId: string; role: Role }, sessionId?: string): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = Math.floor(this.now() / 1000);
     const expiresAt = issuedAt + this.ttlSeconds;
-    const token = await new SignJWT({ tid: user.tenantId, role: user.role })
+    const token = await new SignJWT({ tid: user.tenantId, role: user.role, ...(sessionId ? { sid: sessionId } : {}) })
       .setProtectedHeader({ alg: 'HS256', kid: this.currentKeyId, typ: 'at+jwt' })
       .setSubject(user.id)
       .setIssuer(ISSUER)
@@ -63,7 +63,7 @@ export class AccessTokenIssuer {
       const tenantId = payload['tid'];
       if (typeof payload.sub !== 'string' || typeof tenantId !== 'string' || typeof payload.jti !== 'string') return null;
       if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return null;
-      return { userId: payload.sub, tenantId, role: role as Role, tokenId: payload.jti };
+      return { userId: payload.sub, tenantId, role: role as Role, tokenId: payload.jti, ...sessionClaim(payload), ...expiryClaim(payload) };
     } catch {
       return null;
     }
@@ -75,4 +75,15 @@ export function bearerToken(header: unknown): string | null {
   if (typeof header !== 'string') return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   return match?.[1] ?? null;
+}
+
+/** The `sid` claim as an actor field, when the token carries one. */
+function sessionClaim(payload: Record<string, unknown>): { sessionId?: string } {
+  const sid = payload['sid'];
+  return typeof sid === 'string' ? { sessionId: sid } : {};
+}
+
+/** The `exp` claim (seconds since the epoch) as the actor's `expiresAt`. */
+function expiryClaim(payload: { exp?: number }): { expiresAt?: Date } {
+  return typeof payload.exp === 'number' ? { expiresAt: new Date(payload.exp * 1000) } : {};
 }

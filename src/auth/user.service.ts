@@ -1,9 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ROLES, User, type Role } from '../db/entities/index.js';
-import { AuthenticationError, BadInputError, ConflictError } from '../errors.js';
+import { BadInputError, ConflictError } from '../errors.js';
 import { checkText } from '../status/input-checks.js';
-import type { AccessTokenIssuer } from './tokens.js';
 import { hashPassword, verifyPassword } from './password.js';
 
 /** Shortest accepted password (NIST SP 800-63B recommends at least 8; we ask for more). */
@@ -21,7 +20,7 @@ export interface NewUser {
 
 /** Checks and normalises an e-mail address (lower case), naming `field` on error. */
 export function checkEmail(email: string, field: string): string {
-  const normalised = email.trim().toLowerCase();
+  const normalised = normaliseEmail(email);
   if (normalised.length > 320 || !EMAIL.test(normalised)) throw BadInputError.field(field, `${field} is not a valid e-mail address.`);
   return normalised;
 }
@@ -55,18 +54,17 @@ export async function createUser(em: EntityManager, input: NewUser, fieldPrefix 
 }
 
 /**
- * Signs a user in with e-mail and password. Unknown address, wrong password and disabled account
- * all give the same answer in about the same time.
+ * Checks an e-mail address and password; returns the user, or null. Unknown address, wrong
+ * password and disabled account all give null in about the same time. Sessions and lockout are
+ * `session.service.ts`'s business.
  */
-export async function login(
-  em: EntityManager,
-  tokens: AccessTokenIssuer,
-  email: string,
-  password: string,
-): Promise<{ user: User; token: string; expiresAt: Date }> {
-  const user = await em.findOne(User, { email: email.trim().toLowerCase() });
+export async function verifyCredentials(em: EntityManager, email: string, password: string): Promise<User | null> {
+  const user = await em.findOne(User, { email: normaliseEmail(email) });
   const ok = await verifyPassword(user && !user.disabledAt ? user.passwordHash : null, password);
-  if (!user || !ok) throw AuthenticationError.invalidCredentials();
-  const { token, expiresAt } = await tokens.issue({ id: user.id, tenantId: user.tenantId, role: user.role as Role });
-  return { user, token, expiresAt };
+  return user && ok ? user : null;
+}
+
+/** The form in which e-mail addresses are stored and compared: trimmed, lower case. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
 }

@@ -99,7 +99,7 @@ export class PatientService {
   async list(first: number, after: string | null | undefined): Promise<{ patients: Patient[]; hasNextPage: boolean }> {
     const actor = this.ctx.access.requireActor();
     const afterId = after ? Cursor.toId(after, 'after') : null;
-    const grants = await resolvePatientGrants(this.ctx.em, actor);
+    const grants = await resolvePatientGrants(this.ctx.em, actor, this.ctx.services.now());
     const ids = [...grants.keys()].filter((id) => afterId === null || id > afterId).sort();
     const page = ids.slice(0, first);
     const patients = page.length === 0 ? [] : await this.ctx.em.find(Patient, { id: { $in: page }, tenantId: actor.tenantId }, { orderBy: { id: 'asc' } });

@@ -1,10 +1,11 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
 import type { PatientAccess } from '../auth/patient-access.js';
-import { resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.js';
+import { isGrantActive, resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.js';
 import { StatusUpdate, Tenant, type StatusKind } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
 import { StatusUpdateView, type StatusUpdateEvent } from '../schema/status/status-update.type.js';
+import { BusUnavailableError } from '../errors.js';
 import { BoundedQueue, type QueueBounds } from './bounded-queue.js';
 import { Channels, type EventBus } from './event-bus.js';
 import type { LiveMetrics } from './live-metrics.js';
@@ -42,6 +43,7 @@ class LiveSubscription {
     readonly filter: LiveFilter,
     readonly queue: BoundedQueue<StatusUpdateEvent>,
     private readonly relevance: () => RelevanceTable,
+    private readonly now: () => number,
   ) {
     this.lastSeq = filter.sinceSeq ?? 0;
   }
@@ -58,7 +60,7 @@ class LiveSubscription {
   wants(patientId: string, kind: StatusKind): boolean {
     if (this.filter.kinds && !this.filter.kinds.includes(kind)) return false;
     const grant = this.grants.get(patientId);
-    if (!grant || !grant.categories.has(STATUS_KIND_CATEGORY[kind])) return false;
+    if (!grant || !isGrantActive(grant, this.now()) || !grant.categories.has(STATUS_KIND_CATEGORY[kind])) return false;
     if (this.filter.kinds || grant.relation === 'SELF') return true;
     return grant.careTeamRole !== null && this.relevance()[kind].includes(grant.careTeamRole);
   }
@@ -126,6 +128,7 @@ export class LiveFeed {
     private readonly logger: AppLogger,
     private readonly bounds: QueueBounds,
     private readonly metrics: LiveMetrics,
+    private readonly now: () => number,
   ) {
     this.detachReconnect = bus.onReconnect(() => this.catchUpAll());
     // Stalled readers are cut off even when no new event arrives to notice it.
@@ -145,7 +148,7 @@ export class LiveFeed {
    */
   async open(access: PatientAccess, em: EntityManager, filter: LiveFilter, onOverflow: () => void): Promise<AsyncIterableIterator<StatusUpdateEvent>> {
     const actor = access.requireActor();
-    const grants = await resolvePatientGrants(em, actor, filter.patientIds ?? undefined);
+    const grants = await resolvePatientGrants(em, actor, this.now(), filter.patientIds ?? undefined);
     access.seed(grants);
     let subscription!: LiveSubscription;
     const overflow = () => {
@@ -154,16 +157,22 @@ export class LiveFeed {
     };
     const queue = new BoundedQueue<StatusUpdateEvent>(this.bounds, overflow, () => this.leave(actor.tenantId, subscription));
     const room = this.roomOf(actor.tenantId);
-    subscription = new LiveSubscription(access, grants, filter, queue, () => room.relevance);
+    subscription = new LiveSubscription(access, grants, filter, queue, () => room.relevance, this.now);
     if (filter.sinceSeq != null) subscription.beginReplay();
     room.subscribers.add(subscription);
-    await room.joined;
-    if (filter.sinceSeq != null) {
-      try {
-        await this.replay(actor.tenantId, subscription);
-      } finally {
-        subscription.endReplay();
+    try {
+      await room.joined;
+      if (filter.sinceSeq != null) {
+        try {
+          await this.replay(actor.tenantId, subscription);
+        } finally {
+          subscription.endReplay();
+        }
       }
+    } catch {
+      // The subscription never went live (bus or database down): take it out again.
+      queue.end();
+      throw BusUnavailableError.live();
     }
     this.opened += 1;
     return queue;
@@ -211,6 +220,11 @@ export class LiveFeed {
         room.relevance = table;
       }),
     ]);
+    // A room whose bus subscriptions failed (Redis down) must not stay: the next subscriber retries.
+    room.joined.catch(() => {
+      if (this.rooms.get(tenantId) === room) this.rooms.delete(tenantId);
+      for (const unsubscribe of room.unsubscribes) void unsubscribe().catch(() => undefined);
+    });
     this.rooms.set(tenantId, room);
     return room;
   }
@@ -319,7 +333,7 @@ export class LiveFeed {
   private async recheck(affected: readonly LiveSubscription[], patientId: string): Promise<void> {
     for (const subscriber of affected) {
       try {
-        const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, [patientId]);
+        const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, this.now(), [patientId]);
         const grant = grants.get(patientId);
         if (grant && !subscriber.queue.isEnded) {
           subscriber.grants.set(patientId, grant);

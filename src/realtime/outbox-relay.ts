@@ -44,6 +44,8 @@ export class OutboxRelay {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Whether the last pass failed (an outage is logged once, and its end once). */
+  private failing = false;
 
   constructor(
     private readonly orm: MikroORM,
@@ -92,9 +94,18 @@ export class OutboxRelay {
   private async drain(): Promise<void> {
     try {
       while (!this.stopped && (await this.publishBatch()) === BATCH_SIZE);
+      if (this.failing) {
+        this.failing = false;
+        this.logger.info('outbox relay is publishing again');
+      }
     } catch (err) {
       this.metrics.relayFailures.inc();
-      this.logger.warn({ err }, 'outbox relay could not publish; will retry');
+      if (!this.failing) {
+        this.failing = true;
+        this.logger.warn({ err }, 'outbox relay could not publish; will retry');
+      } else {
+        this.logger.debug({ err }, 'outbox relay still cannot publish');
+      }
     }
   }
 

@@ -1,28 +1,44 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { createUser, login } from '../auth/user.service.js';
+import type { SignedIn } from '../auth/session.service.js';
+import { createUser } from '../auth/user.service.js';
 import type { RequestContext } from '../context.js';
-import { User, type Role } from '../db/entities/index.js';
+import { User } from '../db/entities/index.js';
 import { AuthenticationError } from '../errors.js';
 import { Auth } from '../schema/auth.directive.js';
 import { AuthPayload } from '../schema/identity/auth-payload.type.js';
 import { CreateUserInput } from '../schema/identity/create-user.input.js';
 import { UserView } from '../schema/identity/user.type.js';
 
-/** Sign-in and user accounts. */
+/** Sign-in, sessions and user accounts. */
 @Resolver()
 export class IdentityResolver {
-  @Mutation(() => AuthPayload, { description: 'Signs in with e-mail and password.' })
+  @Mutation(() => AuthPayload, {
+    description: 'Signs in with e-mail and password. Repeated failures lock the account and the client address out for a while (RATE_LIMITED).',
+  })
   @Auth.public('CREDENTIALS')
   async login(
     @Arg('email', () => String) email: string,
     @Arg('password', () => String) password: string,
     @Ctx() ctx: RequestContext,
   ): Promise<AuthPayload> {
-    const session = await login(ctx.em, ctx.services.tokens, email, password);
-    if (!ctx.access.actor) {
-      ctx.access.signIn({ userId: session.user.id, tenantId: session.user.tenantId, role: session.user.role as Role, tokenId: 'login' });
-    }
-    return { accessToken: session.token, expiresAt: session.expiresAt, user: new UserView(session.user) };
+    return payloadOf(ctx, await ctx.services.sessions.login(ctx.em, email, password, ctx.clientIp));
+  }
+
+  @Mutation(() => AuthPayload, {
+    description: 'Exchanges a refresh token (single use) for new tokens. Reusing one ends every session of its login.',
+  })
+  @Auth.public('CREDENTIALS')
+  async refreshSession(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
+    return payloadOf(ctx, await ctx.services.sessions.refresh(ctx.em, refreshToken));
+  }
+
+  @Mutation(() => Boolean, { description: "Signs out: the caller's access and refresh tokens stop working at once." })
+  @Auth.category('CREDENTIALS')
+  async logout(@Ctx() ctx: RequestContext): Promise<boolean> {
+    const actor = ctx.access.requireActor();
+    if (!actor.sessionId) throw AuthenticationError.invalidToken();
+    await ctx.services.sessions.logout(ctx.em, actor.sessionId);
+    return true;
   }
 
   @Query(() => UserView, { description: 'The signed-in user.' })
@@ -41,4 +57,10 @@ export class IdentityResolver {
     const user = await createUser(ctx.em, { ...input, tenantId: actor.tenantId });
     return new UserView(user);
   }
+}
+
+/** The payload of a new session; the operation then acts as its user, so `user { … }` resolves. */
+function payloadOf(ctx: RequestContext, signedIn: SignedIn): AuthPayload {
+  if (!ctx.access.actor) ctx.access.signIn(signedIn.actor);
+  return { accessToken: signedIn.accessToken, refreshToken: signedIn.refreshToken, expiresAt: signedIn.expiresAt, user: new UserView(signedIn.user) };
 }

@@ -8,7 +8,7 @@ import { ROLES, type Role } from '../db/entities/index.js';
  * exposes. It is printed in `schema.graphql` and enforced at execution for queries, mutations and
  * subscription events alike (see `auth-enforcement.ts`). A field without it fails the schema build.
  *
- * - `public: true`: callable without signing in (only `login`).
+ * - `public: true`: callable without signing in (only `login` and `refreshSession`).
  * - `roles`: the roles allowed; omitted means any signed-in role.
  * - `category`: the data category. For a field of an object that belongs to a patient, the caller's
  *   grant for that patient must include the category (`BY_RECORD`: the record's own category).

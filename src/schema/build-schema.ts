@@ -1,6 +1,8 @@
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
+import { ConsentResolver } from '../resolvers/consent.resolver.js';
+import { EmergencyAccessResolver } from '../resolvers/emergency-access.resolver.js';
 import { IdentityResolver } from '../resolvers/identity.resolver.js';
 import { LiveRoutingResolver } from '../resolvers/live-routing.resolver.js';
 import { PatientResolver } from '../resolvers/patient.resolver.js';
@@ -10,7 +12,14 @@ import { authDirective } from './auth.directive.js';
 import './common/enums.js';
 
 /** Every resolver class of the API. */
-export const RESOLVERS = [IdentityResolver, PatientResolver, StatusUpdateResolver, LiveRoutingResolver] as const;
+export const RESOLVERS = [
+  IdentityResolver,
+  PatientResolver,
+  StatusUpdateResolver,
+  LiveRoutingResolver,
+  ConsentResolver,
+  EmergencyAccessResolver,
+] as const;
 
 /**
  * Builds the executable schema: type-graphql types and resolvers, with every field wrapped by its

@@ -70,7 +70,8 @@ describe('backpressure', () => {
   let patient: TestPatient;
 
   beforeAll(async () => {
-    ts = await startTestServer({ env: { CRADLE_LIVE_BUFFER_EVENTS: '5000', CRADLE_LIVE_MAX_LAG_MS: '5000' } });
+    // HEAVY uses 40 aliases on purpose; the default alias limit (15) would refuse it.
+    ts = await startTestServer({ env: { CRADLE_LIVE_BUFFER_EVENTS: '5000', CRADLE_LIVE_MAX_LAG_MS: '5000', CRADLE_MAX_ALIASES: '50' } });
     tenant = await TestTenant.create(ts);
     const coordinator = await tenant.user('CARE_COORDINATOR');
     slowUser = await tenant.user('MIDWIFE');

@@ -199,7 +199,7 @@ describe('patientUpdates subscription', () => {
     }
   });
 
-  it('closes a connection whose connection_init carries no valid token with 4403', async () => {
+  it('closes a connection whose connection_init carries no valid token with 4401', async () => {
     const [header, payload, signature] = midwife.token.split('.') as [string, string, string];
     const tampered = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
     for (const authorization of [undefined, 'Bearer ', 'Bearer not-a-token', `Bearer ${tampered}`]) {
@@ -216,7 +216,7 @@ describe('patientUpdates subscription', () => {
         clients.push(client);
         collect(client, SUBSCRIBE);
       });
-      expect({ authorization, code: await closed }).toEqual({ authorization, code: 4403 });
+      expect({ authorization, code: await closed }).toEqual({ authorization, code: 4401 });
     }
   });
 });

@@ -1,6 +1,8 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000Foundation } from './20261123000000-foundation.js';
 import { Migration20261123010000LiveRouting } from './20261123010000-live-routing.js';
+import { Migration20261123020000Sessions } from './20261123020000-sessions.js';
+import { Migration20261123030000ConsentEmergency } from './20261123030000-consent-emergency.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -9,4 +11,6 @@ import { Migration20261123010000LiveRouting } from './20261123010000-live-routin
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123000000Foundation', class: Migration20261123000000Foundation },
   { name: 'Migration20261123010000LiveRouting', class: Migration20261123010000LiveRouting },
+  { name: 'Migration20261123020000Sessions', class: Migration20261123020000Sessions },
+  { name: 'Migration20261123030000ConsentEmergency', class: Migration20261123030000ConsentEmergency },
 ];

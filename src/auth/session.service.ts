@@ -1,0 +1,172 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuthSession, User, type Role, type SessionEndReason } from '../db/entities/index.js';
+import { AuthenticationError } from '../errors.js';
+import type { Actor } from './actor.js';
+import { attemptKeys, LoginLockout } from './session-lockout.js';
+import { hashRefreshToken, newRefreshToken } from './session-refresh-token.js';
+import type { AccessTokenIssuer } from './tokens.js';
+import { normaliseEmail, verifyCredentials } from './user.service.js';
+
+/** How long sessions last, in milliseconds. */
+export interface SessionPolicy {
+  /** Automatic logoff after this long without an authenticated request (HIPAA 164.312(a)(2)(iii)). */
+  readonly idleMs: number;
+  /** Hard limit from login, whatever the activity; refreshes do not extend it. */
+  readonly absoluteMs: number;
+  /**
+   * Least time between two writes of a session's activity. Activity within this interval is not
+   * recorded, so a session may idle out up to this much earlier than `idleMs` after its last request.
+   */
+  readonly activityWriteIntervalMs: number;
+}
+
+/** What a login or a refresh hands back: the tokens (shown once) and who they are for. */
+export interface SignedIn {
+  readonly user: User;
+  readonly actor: Actor;
+  readonly accessToken: string;
+  /** When the access token expires. */
+  readonly expiresAt: Date;
+  readonly refreshToken: string;
+}
+
+/** Whether a session still authenticates at `now` (milliseconds since the epoch). */
+export function isSessionActive(session: Pick<AuthSession, 'revokedAt' | 'idleExpiresAt' | 'absoluteExpiresAt'>, now: number): boolean {
+  return session.revokedAt === null && now < session.idleExpiresAt.getTime() && now < session.absoluteExpiresAt.getTime();
+}
+
+/**
+ * Sessions behind access tokens: login (with lockout), single-use rotating refresh tokens with reuse
+ * detection, logout, and the per-request check.
+ *
+ * The per-request check ({@link authenticate}) reads the session row by primary key on every
+ * authenticated request and has no cache, so a revocation on any instance takes effect at once on
+ * every instance; the price is one indexed read per request, plus a write at most once per
+ * `activityWriteIntervalMs` per session.
+ */
+export class SessionService {
+  private readonly lockout: LoginLockout;
+
+  /**
+   * @param tokens signs the access tokens (carrying the session id as `sid`)
+   * @param policy idle and absolute lifetimes
+   * @param now the clock, in milliseconds since the epoch (tests move it)
+   */
+  constructor(
+    private readonly tokens: AccessTokenIssuer,
+    private readonly policy: SessionPolicy,
+    private readonly now: () => number,
+    lockout?: LoginLockout,
+  ) {
+    this.lockout = lockout ?? new LoginLockout(now);
+  }
+
+  /**
+   * Signs in with e-mail and password and starts a session family. Refused with RATE_LIMITED while
+   * the account or the client address is locked out (before the password is even checked, and the
+   * same whether or not the account exists); UNAUTHENTICATED for wrong credentials.
+   */
+  async login(em: EntityManager, email: string, password: string, clientIp: string | null): Promise<SignedIn> {
+    const keys = attemptKeys(normaliseEmail(email), clientIp);
+    await this.lockout.begin(em, keys);
+    const user = await verifyCredentials(em, email, password);
+    if (!user) throw AuthenticationError.invalidCredentials();
+    await this.lockout.succeeded(em, keys);
+    const now = this.now();
+    const id = crypto.randomUUID();
+    return this.open(em, user, { id, familyId: id, parentId: null, absoluteExpiresAt: now + this.policy.absoluteMs }, now);
+  }
+
+  /**
+   * Exchanges a refresh token for a successor session (new access and refresh tokens); the old
+   * session ends (ROTATED). A refresh token already exchanged is taken as stolen: the whole family
+   * is revoked, the legitimate holder's current session included, and the answer is UNAUTHENTICATED.
+   */
+  async refresh(em: EntityManager, refreshToken: string): Promise<SignedIn> {
+    const current = await em.findOne(AuthSession, { refreshTokenHash: hashRefreshToken(refreshToken) });
+    if (!current) throw AuthenticationError.invalidRefreshToken();
+    if (current.refreshedAt !== null) {
+      await this.revokeFamily(em, current.familyId, 'REFRESH_TOKEN_REUSE');
+      throw AuthenticationError.invalidRefreshToken();
+    }
+    const now = this.now();
+    if (!isSessionActive(current, now)) throw AuthenticationError.invalidRefreshToken();
+    const user = await em.findOne(User, { id: current.userId, tenantId: current.tenantId, disabledAt: null });
+    if (!user) throw AuthenticationError.invalidRefreshToken();
+    const successor = await em.transactional(async (tx) => {
+      // The conditional update makes the exchange single-use even against a concurrent presentation.
+      const claimed = await tx.nativeUpdate(
+        AuthSession,
+        { id: current.id, refreshedAt: null, revokedAt: null },
+        { refreshedAt: new Date(now), revokedAt: new Date(now), revokedReason: 'ROTATED' },
+      );
+      if (claimed === 0) return null;
+      const fields = { id: crypto.randomUUID(), familyId: current.familyId, parentId: current.id, absoluteExpiresAt: current.absoluteExpiresAt.getTime() };
+      return this.open(tx, user, fields, now);
+    });
+    if (successor) return successor;
+    const raced = await em.fork().findOne(AuthSession, { id: current.id });
+    if (raced?.refreshedAt) await this.revokeFamily(em, current.familyId, 'REFRESH_TOKEN_REUSE');
+    throw AuthenticationError.invalidRefreshToken();
+  }
+
+  /** Ends the session family of `sessionId` (logout): its access and refresh tokens stop working at once. */
+  async logout(em: EntityManager, sessionId: string): Promise<void> {
+    const session = await em.findOne(AuthSession, { id: sessionId }, { fields: ['familyId'] });
+    if (session) await this.revokeFamily(em, session.familyId, 'LOGOUT');
+  }
+
+  /**
+   * The actor of an access token whose session is still active, or null (invalid or expired token,
+   * token without a session, session revoked, idle or past its absolute expiry). Records activity,
+   * pushing the idle expiry forward, at most once per `activityWriteIntervalMs`.
+   */
+  async authenticate(em: EntityManager, token: string): Promise<Actor | null> {
+    const actor = await this.tokens.verify(token);
+    if (!actor?.sessionId) return null;
+    const session = await em.findOne(AuthSession, { id: actor.sessionId });
+    const now = this.now();
+    if (!session || session.userId !== actor.userId || session.tenantId !== actor.tenantId || !isSessionActive(session, now)) return null;
+    if (now - session.lastSeenAt.getTime() >= this.policy.activityWriteIntervalMs) {
+      await em.nativeUpdate(
+        AuthSession,
+        { id: session.id, revokedAt: null },
+        { lastSeenAt: new Date(now), idleExpiresAt: new Date(Math.min(now + this.policy.idleMs, session.absoluteExpiresAt.getTime())) },
+      );
+    }
+    return actor;
+  }
+
+  private async revokeFamily(em: EntityManager, familyId: string, reason: SessionEndReason): Promise<void> {
+    await em.nativeUpdate(AuthSession, { familyId, revokedAt: null }, { revokedAt: new Date(this.now()), revokedReason: reason });
+  }
+
+  private async open(
+    em: EntityManager,
+    user: User,
+    fields: { id: string; familyId: string; parentId: string | null; absoluteExpiresAt: number },
+    now: number,
+  ): Promise<SignedIn> {
+    const refreshToken = newRefreshToken();
+    em.create(AuthSession, {
+      id: fields.id,
+      tenantId: user.tenantId,
+      userId: user.id,
+      familyId: fields.familyId,
+      parentId: fields.parentId,
+      refreshTokenHash: hashRefreshToken(refreshToken),
+      refreshedAt: null,
+      createdAt: new Date(now),
+      lastSeenAt: new Date(now),
+      idleExpiresAt: new Date(Math.min(now + this.policy.idleMs, fields.absoluteExpiresAt)),
+      absoluteExpiresAt: new Date(fields.absoluteExpiresAt),
+      revokedAt: null,
+      revokedReason: null,
+    });
+    await em.flush();
+    const role = user.role as Role;
+    const { token, expiresAt } = await this.tokens.issue({ id: user.id, tenantId: user.tenantId, role }, fields.id);
+    const actor: Actor = { userId: user.id, tenantId: user.tenantId, role, tokenId: 'login', sessionId: fields.id, expiresAt };
+    return { user, actor, accessToken: token, expiresAt, refreshToken };
+  }
+}

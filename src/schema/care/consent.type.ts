@@ -1,0 +1,87 @@
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import type { DataCategory } from '../../auth/data-category.js';
+import { CONSENT_TYPES, type Consent, type ConsentType } from '../../db/entities/index.js';
+import type { PatientOwned } from '../auth-enforcement.js';
+import { Auth } from '../auth.directive.js';
+
+/** Categories of patient data a consent can cover. */
+export const CONSENT_CATEGORIES = ['IDENTITY', 'CONTACT', 'MATERNAL', 'MENTAL_HEALTH', 'FEEDING', 'INFANT', 'CARE_TEAM'] as const satisfies readonly DataCategory[];
+const ConsentCategoryEnum = Object.fromEntries(CONSENT_CATEGORIES.map((c) => [c, c])) as Record<(typeof CONSENT_CATEGORIES)[number], string>;
+const ConsentTypeEnum = Object.fromEntries(CONSENT_TYPES.map((c) => [c, c])) as Record<ConsentType, ConsentType>;
+registerEnumType(ConsentCategoryEnum, { name: 'DataCategory', description: 'A category of patient data.' });
+registerEnumType(ConsentTypeEnum, {
+  name: 'ConsentType',
+  description:
+    'DATA_SHARING widens what her whole care team may see to the listed categories; CARE_COORDINATION and RESEARCH are recorded for the coordination and research features.',
+});
+
+/** A consent as the API shows it. */
+@ObjectType('Consent', { description: "A patient's consent; revocation keeps the record." })
+export class ConsentView implements PatientOwned {
+  @Field(() => ID)
+  @Auth.category('CARE_TEAM')
+  readonly id: string;
+
+  @Field(() => ID)
+  @Auth.category('CARE_TEAM')
+  readonly patientId: string;
+
+  @Field(() => ConsentTypeEnum)
+  @Auth.category('CARE_TEAM')
+  readonly type: ConsentType;
+
+  @Field(() => [ConsentCategoryEnum])
+  @Auth.category('CARE_TEAM')
+  readonly categories: string[];
+
+  @Field(() => String, { description: 'The version of the consent text she agreed to.' })
+  @Auth.category('CARE_TEAM')
+  readonly version: string;
+
+  @Field(() => Date)
+  @Auth.category('CARE_TEAM')
+  readonly grantedAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Auth.category('CARE_TEAM')
+  readonly expiresAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Auth.category('CARE_TEAM')
+  readonly revokedAt: Date | null;
+
+  @Field(() => Boolean, { description: 'Neither revoked nor expired.' })
+  @Auth.category('CARE_TEAM')
+  readonly active: boolean;
+
+  constructor(row: Consent, now: number) {
+    const date = (d: Date | string | null | undefined) => (d == null ? null : d instanceof Date ? d : new Date(d));
+    this.id = row.id;
+    this.patientId = row.patientId;
+    this.type = row.type as ConsentType;
+    this.categories = [...row.categories];
+    this.version = row.version;
+    this.grantedAt = date(row.grantedAt)!;
+    this.expiresAt = date(row.expiresAt);
+    this.revokedAt = date(row.revokedAt);
+    this.active = this.revokedAt === null && (this.expiresAt === null || this.expiresAt.getTime() > now);
+  }
+}
+
+@InputType({ description: 'A consent the patient gives.' })
+export class GrantConsentInput {
+  @Field(() => ID)
+  patientId!: string;
+
+  @Field(() => ConsentTypeEnum)
+  type!: ConsentType;
+
+  @Field(() => [ConsentCategoryEnum], { description: 'At least one, each at most once.' })
+  categories!: string[];
+
+  @Field(() => String, { description: 'The version of the consent text shown to her.' })
+  version!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When it lapses by itself; must be in the future.' })
+  expiresAt?: Date | null;
+}

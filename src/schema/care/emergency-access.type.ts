@@ -1,0 +1,64 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { EMERGENCY_REVIEW_OUTCOMES, type EmergencyAccess, type EmergencyReviewOutcome } from '../../db/entities/index.js';
+import { Auth } from '../auth.directive.js';
+
+export const EmergencyReviewOutcomeEnum = Object.fromEntries(EMERGENCY_REVIEW_OUTCOMES.map((o) => [o, o])) as Record<EmergencyReviewOutcome, EmergencyReviewOutcome>;
+registerEnumType(EmergencyReviewOutcomeEnum, { name: 'EmergencyReviewOutcome', description: "A compliance officer's conclusion about an emergency access." });
+
+const asDate = (d: Date | string | null | undefined) => (d == null ? null : d instanceof Date ? d : new Date(d));
+
+/**
+ * A break-glass grant. Its fields describe the access, not the patient's health; the clinician who
+ * took it and compliance officers see them. The justification is free text and may hold PHI, so
+ * only compliance officers read it.
+ */
+@ObjectType('EmergencyAccessGrant', { description: 'Break-glass emergency access to a patient outside the care team.' })
+export class EmergencyAccessView {
+  @Field(() => ID)
+  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly id: string;
+
+  @Field(() => ID)
+  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly patientId: string;
+
+  @Field(() => ID, { description: 'The clinician who broke the glass.' })
+  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly userId: string;
+
+  @Field(() => String)
+  @Auth.roles(['COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly justification: string;
+
+  @Field(() => Date)
+  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly grantedAt: Date;
+
+  @Field(() => Date)
+  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly expiresAt: Date;
+
+  @Field(() => EmergencyReviewOutcomeEnum, { nullable: true })
+  @Auth.roles(['COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly reviewOutcome: EmergencyReviewOutcome | null;
+
+  @Field(() => Date, { nullable: true })
+  @Auth.roles(['COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly reviewedAt: Date | null;
+
+  @Field(() => String, { nullable: true })
+  @Auth.roles(['COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  readonly reviewNote: string | null;
+
+  constructor(row: EmergencyAccess) {
+    this.id = row.id;
+    this.patientId = row.patientId;
+    this.userId = row.userId;
+    this.justification = row.justification;
+    this.grantedAt = asDate(row.grantedAt)!;
+    this.expiresAt = asDate(row.expiresAt)!;
+    this.reviewOutcome = (row.reviewOutcome as EmergencyReviewOutcome | null | undefined) ?? null;
+    this.reviewedAt = asDate(row.reviewedAt);
+    this.reviewNote = row.reviewNote ?? null;
+  }
+}
