@@ -37,6 +37,8 @@ export interface Config {
   readonly emergencyAccessMinutes: number;
   /** Largest accepted HTTP request body, in bytes. */
   readonly maxBodyBytes: number;
+  /** How many proxies in front of Cradle append to X-Forwarded-For and are trusted (0: use the TCP peer). */
+  readonly trustedProxyHops: number;
   /** Most events a live subscriber may have waiting before it is cut off (close 4413). */
   readonly liveBufferEvents: number;
   /** Longest an event may wait for a live subscriber, in milliseconds, before it is cut off (close 4413). */
@@ -120,6 +122,7 @@ const envSchema = z.object({
   CRADLE_SHUTDOWN_GRACE_MS: integerString(0, 120000).default(10000),
   CRADLE_EMERGENCY_ACCESS_MINUTES: integerString(5, 24 * 60).default(240),
   CRADLE_MAX_BODY_BYTES: integerString(1024, 10 * 1024 * 1024).default(1024 * 1024),
+  CRADLE_TRUSTED_PROXY_HOPS: integerString(0, 5).default(0),
   CRADLE_LIVE_BUFFER_EVENTS: integerString(10, 100_000).default(1000),
   CRADLE_LIVE_MAX_LAG_MS: integerString(100, 600_000).default(30_000),
   CRADLE_WS_KEEPALIVE_MS: integerString(1000, 120_000).default(15_000),
@@ -194,6 +197,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     shutdownGraceMs: e.CRADLE_SHUTDOWN_GRACE_MS,
     emergencyAccessMinutes: e.CRADLE_EMERGENCY_ACCESS_MINUTES,
     maxBodyBytes: e.CRADLE_MAX_BODY_BYTES,
+    trustedProxyHops: e.CRADLE_TRUSTED_PROXY_HOPS,
     liveBufferEvents: e.CRADLE_LIVE_BUFFER_EVENTS,
     liveMaxLagMs: e.CRADLE_LIVE_MAX_LAG_MS,
     wsKeepAliveMs: e.CRADLE_WS_KEEPALIVE_MS,

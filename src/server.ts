@@ -14,6 +14,7 @@ import { openDatabase, type Database } from './db/orm.js';
 import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
 import { Tenant } from './db/entities/index.js';
 import { createErrorNormaliser } from './error-normaliser.js';
+import { clientAddress } from './http/client-address.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
 import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
@@ -171,7 +172,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       }
       if (url.pathname === '/graphql') {
         await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
-          createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, req.socket.remoteAddress ?? null),
+          createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, clientAddress(req, config.trustedProxyHops)),
         );
         return;
       }
