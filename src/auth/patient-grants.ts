@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CareTeamMember, Consent, EmergencyAccess, Patient, type ClinicalRole } from '../db/entities/index.js';
 import type { Actor } from './actor.js';
+import { asDate } from '../schema/common/dates.js';
 import {
   ADMIN_CATEGORIES, CARE_TEAM_ROLE_CATEGORIES, EMERGENCY_CATEGORIES, PATIENT_DATA_CATEGORIES, SELF_CATEGORIES, type DataCategory,
 } from './data-category.js';
@@ -99,7 +100,7 @@ export async function resolvePatientGrants(
   }
   for (const e of emergencies) {
     if (grants.has(e.patientId)) continue;
-    const expiresAt = (e.expiresAt instanceof Date ? e.expiresAt : new Date(e.expiresAt)).getTime();
+    const expiresAt = asDate(e.expiresAt).getTime();
     grants.set(e.patientId, { patientId: e.patientId, relation: 'EMERGENCY', careTeamRole: null, categories: EMERGENCY_CATEGORIES, expiresAt });
   }
   return grants;

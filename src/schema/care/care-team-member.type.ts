@@ -3,6 +3,7 @@ import type { CareTeamMember, ClinicalRole } from '../../db/entities/index.js';
 import type { PatientOwned } from '../auth-enforcement.js';
 import { Auth } from '../auth.directive.js';
 import { CareTeamRoleEnum } from '../common/enums.js';
+import { asDate } from '../common/dates.js';
 
 /** A clinician on a patient's care team. */
 @ObjectType('CareTeamMember', { description: "A clinician on a patient's care team." })
@@ -37,6 +38,6 @@ export class CareTeamMemberView implements PatientOwned {
     this.userId = row.userId;
     this.displayName = displayName;
     this.role = row.role as ClinicalRole;
-    this.assignedAt = row.assignedAt instanceof Date ? row.assignedAt : new Date(row.assignedAt);
+    this.assignedAt = asDate(row.assignedAt);
   }
 }

@@ -3,6 +3,7 @@ import type { DataCategory } from '../../auth/data-category.js';
 import { CONSENT_TYPES, type Consent, type ConsentType } from '../../db/entities/index.js';
 import type { PatientOwned } from '../auth-enforcement.js';
 import { Auth } from '../auth.directive.js';
+import { asDate } from '../common/dates.js';
 
 /** Categories of patient data a consent can cover. */
 export const CONSENT_CATEGORIES = ['IDENTITY', 'CONTACT', 'MATERNAL', 'MENTAL_HEALTH', 'FEEDING', 'INFANT', 'CARE_TEAM'] as const satisfies readonly DataCategory[];
@@ -55,15 +56,14 @@ export class ConsentView implements PatientOwned {
   readonly active: boolean;
 
   constructor(row: Consent, now: number) {
-    const date = (d: Date | string | null | undefined) => (d == null ? null : d instanceof Date ? d : new Date(d));
     this.id = row.id;
     this.patientId = row.patientId;
     this.type = row.type as ConsentType;
     this.categories = [...row.categories];
     this.version = row.version;
-    this.grantedAt = date(row.grantedAt)!;
-    this.expiresAt = date(row.expiresAt);
-    this.revokedAt = date(row.revokedAt);
+    this.grantedAt = asDate(row.grantedAt);
+    this.expiresAt = asDate(row.expiresAt);
+    this.revokedAt = asDate(row.revokedAt);
     this.active = this.revokedAt === null && (this.expiresAt === null || this.expiresAt.getTime() > now);
   }
 }

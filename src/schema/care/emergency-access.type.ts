@@ -1,11 +1,13 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { EMERGENCY_REVIEW_OUTCOMES, type EmergencyAccess, type EmergencyReviewOutcome } from '../../db/entities/index.js';
 import { Auth } from '../auth.directive.js';
+import { asDate } from '../common/dates.js';
 
 export const EmergencyReviewOutcomeEnum = Object.fromEntries(EMERGENCY_REVIEW_OUTCOMES.map((o) => [o, o])) as Record<EmergencyReviewOutcome, EmergencyReviewOutcome>;
 registerEnumType(EmergencyReviewOutcomeEnum, { name: 'EmergencyReviewOutcome', description: "A compliance officer's conclusion about an emergency access." });
 
-const asDate = (d: Date | string | null | undefined) => (d == null ? null : d instanceof Date ? d : new Date(d));
+/** Who may see the facts of a grant: the clinicians who can take one, and compliance officers. */
+const GRANT_READERS = ['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'] as const;
 
 /**
  * A break-glass grant. Its fields describe the access, not the patient's health; the clinician who
@@ -15,15 +17,15 @@ const asDate = (d: Date | string | null | undefined) => (d == null ? null : d in
 @ObjectType('EmergencyAccessGrant', { description: 'Break-glass emergency access to a patient outside the care team.' })
 export class EmergencyAccessView {
   @Field(() => ID)
-  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  @Auth.roles(GRANT_READERS, 'OPERATIONAL')
   readonly id: string;
 
   @Field(() => ID)
-  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  @Auth.roles(GRANT_READERS, 'OPERATIONAL')
   readonly patientId: string;
 
   @Field(() => ID, { description: 'The clinician who broke the glass.' })
-  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  @Auth.roles(GRANT_READERS, 'OPERATIONAL')
   readonly userId: string;
 
   @Field(() => String)
@@ -31,11 +33,11 @@ export class EmergencyAccessView {
   readonly justification: string;
 
   @Field(() => Date)
-  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  @Auth.roles(GRANT_READERS, 'OPERATIONAL')
   readonly grantedAt: Date;
 
   @Field(() => Date)
-  @Auth.roles(['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'], 'OPERATIONAL')
+  @Auth.roles(GRANT_READERS, 'OPERATIONAL')
   readonly expiresAt: Date;
 
   @Field(() => EmergencyReviewOutcomeEnum, { nullable: true })
@@ -55,8 +57,8 @@ export class EmergencyAccessView {
     this.patientId = row.patientId;
     this.userId = row.userId;
     this.justification = row.justification;
-    this.grantedAt = asDate(row.grantedAt)!;
-    this.expiresAt = asDate(row.expiresAt)!;
+    this.grantedAt = asDate(row.grantedAt);
+    this.expiresAt = asDate(row.expiresAt);
     this.reviewOutcome = (row.reviewOutcome as EmergencyReviewOutcome | null | undefined) ?? null;
     this.reviewedAt = asDate(row.reviewedAt);
     this.reviewNote = row.reviewNote ?? null;

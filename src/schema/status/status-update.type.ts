@@ -7,6 +7,7 @@ import { Auth } from '../auth.directive.js';
 import { Cursor } from '../common/cursor.js';
 import { StatusKindEnum } from '../common/enums.js';
 import { PageInfo } from '../common/page-info.type.js';
+import { asDate } from '../common/dates.js';
 
 /** One logged observation as the API shows it. Every field carries the category of its kind. */
 @ObjectType('StatusUpdate', { description: 'One observation a patient (or her clinician) logged.' })
@@ -48,7 +49,7 @@ export class StatusUpdateView implements PatientOwned {
     this.patientId = row.patientId;
     this.kind = row.kind as StatusKind;
     this.category = STATUS_KIND_CATEGORY[this.kind];
-    this.recordedAt = row.recordedAt instanceof Date ? row.recordedAt : new Date(row.recordedAt);
+    this.recordedAt = asDate(row.recordedAt);
     this.recordedBy = row.recordedBy;
     this.infantId = row.infantId ?? null;
     this.data = row.data;
