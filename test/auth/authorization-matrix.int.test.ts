@@ -54,6 +54,18 @@ async function outcomeOf(res: Awaited<ReturnType<typeof gql>>): Promise<{ outcom
   return { outcome, body: JSON.stringify(res) };
 }
 
+/** Runs a logging mutation for the patient and reports the outcome. */
+const logging = (name: string, inputType: string, needs: Category, input: (p: TestPatient) => Record<string, unknown>): Operation => ({
+  name, roles: LOGGERS, needs,
+  run: async (url, token, p) => outcomeOf(await gql(url, `mutation($i: ${inputType}!) { ${name}(input: $i) { id } }`, { i: input(p) }, token)),
+});
+
+/** Reads one patient field of `category`; a caller who may see the patient but not the field gets a field-level FORBIDDEN. */
+const patientField = (field: string, selection: string, needs: Category): Operation => ({
+  name: `patient.${field}`, roles: null, needs,
+  run: async (url, token, p) => outcomeOf(await gql(url, `query($id: ID!) { patient(id: $id) { id ${selection} } }`, { id: p.id }, token)),
+});
+
 const OPERATIONS: Operation[] = [
   { name: 'patient', roles: null, needs: 'IDENTITY', run: async (url, token, p) => outcomeOf(await gql(url, `query($id: ID!) { patient(id: $id) { id givenName } }`, { id: p.id }, token)) },
   {
@@ -70,6 +82,20 @@ const OPERATIONS: Operation[] = [
     name: 'logFeeding', roles: LOGGERS, needs: 'FEEDING',
     run: async (url, token, p) => outcomeOf(await gql(url, `mutation($i: LogFeedingInput!) { logFeeding(input: $i) { id } }`, { i: { patientId: p.id, infantId: p.infantId, method: 'FORMULA' } }, token)),
   },
+  logging('submitScreening', 'SubmitScreeningInput', 'MENTAL_HEALTH', (p) => ({ patientId: p.id, instrument: 'EPDS', answers: [0, 0, 0, 0, 0, 0, 0, 0, 0, 3] })),
+  logging('logSleep', 'LogSleepInput', 'MATERNAL', (p) => ({ patientId: p.id, hours: 4 })),
+  logging('logVitals', 'LogVitalsInput', 'MATERNAL', (p) => ({ patientId: p.id, systolic: 128, diastolic: 84 })),
+  logging('logSymptoms', 'LogSymptomsInput', 'MATERNAL', (p) => ({ patientId: p.id, symptoms: ['PERSISTENT_HEADACHE'] })),
+  logging('logInfantVitals', 'LogInfantVitalsInput', 'INFANT', (p) => ({ patientId: p.id, infantId: p.infantId, weightGrams: 3600 })),
+  {
+    name: 'addInfant', roles: ['PATIENT', 'PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'CARE_COORDINATOR'], needs: 'INFANT',
+    run: async (url, token, p) => outcomeOf(await gql(url, `mutation($p: ID!, $i: AddInfantInput!) { addInfant(patientId: $p, input: $i) { id } }`,
+      { p: p.id, i: { givenName: 'Twin', birthDate: '2026-11-01', birthWeightGrams: 2900 } }, token)),
+  },
+  patientField('deliveryDate', 'deliveryDate daysPostpartum', 'MATERNAL'),
+  patientField('phone', 'phone email', 'CONTACT'),
+  patientField('careTeam', 'careTeam { userId role }', 'CARE_TEAM'),
+  patientField('infants', 'infants { id birthWeightGrams }', 'INFANT'),
   { name: 'consents', roles: ['PATIENT', ...CLINICIANS], needs: 'CARE_TEAM', run: async (url, token, p) => outcomeOf(await gql(url, `query($p: ID!) { consents(patientId: $p) { id } }`, { p: p.id }, token)) },
 ];
 
@@ -77,6 +103,7 @@ const OPERATIONS: Operation[] = [
 function expected(op: Operation, role: Role, situation: Situation): Outcome {
   if (op.roles && !op.roles.includes(role)) return 'FORBIDDEN';
   const cats = categories(role, situation);
+  if (op.name.startsWith('patient.')) return !cats.has('IDENTITY') ? 'NOT_FOUND' : cats.has(op.needs) ? 'ALLOWED' : 'FORBIDDEN';
   if (op.name === 'statusUpdates(MOOD)' && cats.size > 0 && !cats.has('MENTAL_HEALTH')) return 'EMPTY';
   return cats.has(op.needs) ? 'ALLOWED' : 'NOT_FOUND';
 }
@@ -122,8 +149,10 @@ describe('authorisation matrix', () => {
     users.set('PATIENT', own.user!);
     for (const p of [own, other, foreign, removed, revoked, glass]) {
       await logMood(ts.url, p, 2);
-      const read = await gqlOk<{ patient: { familyName: string; mrn: string } }>(ts.url, `query($id: ID!) { patient(id: $id) { familyName mrn } }`, { id: p.id }, p.user!.token);
-      secrets.push(read.patient.familyName, read.patient.mrn);
+      const read = await gqlOk<{ patient: { familyName: string; mrn: string; phone: string; email: string } }>(
+        ts.url, `query($id: ID!) { patient(id: $id) { familyName mrn phone email } }`, { id: p.id }, p.user!.token,
+      );
+      secrets.push(read.patient.familyName, read.patient.mrn, read.patient.phone, read.patient.email);
     }
   });
   afterAll(async () => {
