@@ -3,7 +3,8 @@ import { EmergencyAccessService } from '../care/emergency-access.service.js';
 import type { RequestContext } from '../context.js';
 import type { EmergencyReviewOutcome } from '../db/entities/index.js';
 import { Auth } from '../schema/auth.directive.js';
-import { EmergencyAccessView, EmergencyReviewOutcomeEnum } from '../schema/care/emergency-access.type.js';
+import { EmergencyAccessView } from '../schema/care/emergency-access.type.js';
+import { EmergencyReviewOutcomeEnum } from '../schema/common/enums.js';
 
 /** Break-glass emergency access and its compliance review. */
 @Resolver()

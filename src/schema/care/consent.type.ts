@@ -1,20 +1,9 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import type { DataCategory } from '../../auth/data-category.js';
-import { CONSENT_TYPES, type Consent, type ConsentType } from '../../db/entities/index.js';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import type { Consent, ConsentType } from '../../db/entities/index.js';
 import type { PatientOwned } from '../auth-enforcement.js';
 import { Auth } from '../auth.directive.js';
 import { asDate } from '../common/dates.js';
-
-/** Categories of patient data a consent can cover. */
-export const CONSENT_CATEGORIES = ['IDENTITY', 'CONTACT', 'MATERNAL', 'MENTAL_HEALTH', 'FEEDING', 'INFANT', 'CARE_TEAM'] as const satisfies readonly DataCategory[];
-const ConsentCategoryEnum = Object.fromEntries(CONSENT_CATEGORIES.map((c) => [c, c])) as Record<(typeof CONSENT_CATEGORIES)[number], string>;
-const ConsentTypeEnum = Object.fromEntries(CONSENT_TYPES.map((c) => [c, c])) as Record<ConsentType, ConsentType>;
-registerEnumType(ConsentCategoryEnum, { name: 'DataCategory', description: 'A category of patient data.' });
-registerEnumType(ConsentTypeEnum, {
-  name: 'ConsentType',
-  description:
-    'DATA_SHARING widens what her whole care team may see to the listed categories; CARE_COORDINATION and RESEARCH are recorded for the coordination and research features.',
-});
+import { ConsentCategoryEnum, ConsentTypeEnum } from '../common/enums.js';
 
 /** A consent as the API shows it. */
 @ObjectType('Consent', { description: "A patient's consent; revocation keeps the record." })

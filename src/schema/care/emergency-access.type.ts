@@ -1,10 +1,9 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { EMERGENCY_REVIEW_OUTCOMES, type EmergencyAccess, type EmergencyReviewOutcome } from '../../db/entities/index.js';
+import { Field, ID, ObjectType } from 'type-graphql';
+import type { EmergencyAccess, EmergencyReviewOutcome } from '../../db/entities/index.js';
 import { Auth } from '../auth.directive.js';
 import { asDate } from '../common/dates.js';
+import { EmergencyReviewOutcomeEnum } from '../common/enums.js';
 
-export const EmergencyReviewOutcomeEnum = Object.fromEntries(EMERGENCY_REVIEW_OUTCOMES.map((o) => [o, o])) as Record<EmergencyReviewOutcome, EmergencyReviewOutcome>;
-registerEnumType(EmergencyReviewOutcomeEnum, { name: 'EmergencyReviewOutcome', description: "A compliance officer's conclusion about an emergency access." });
 
 /** Who may see the facts of a grant: the clinicians who can take one, and compliance officers. */
 const GRANT_READERS = ['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR', 'COMPLIANCE_OFFICER'] as const;
