@@ -39,6 +39,28 @@ export class AuthenticationError extends AppError {
   static invalidRefreshToken(): AuthenticationError {
     return new AuthenticationError('UNAUTHENTICATED', 'The refresh token is invalid, expired or already used. Sign in again.');
   }
+  /** The password was right; the account has a TOTP second factor and no code was given. */
+  static totpRequired(): AuthenticationError {
+    return new AuthenticationError('UNAUTHENTICATED', 'Enter the code from your authenticator app, or a recovery code.', { reason: 'TOTP_REQUIRED' });
+  }
+  /** The password was right; the TOTP code or recovery code was wrong, expired or already used. */
+  static totpInvalid(): AuthenticationError {
+    return new AuthenticationError('UNAUTHENTICATED', 'The code is wrong, expired or already used.', { reason: 'TOTP_INVALID' });
+  }
+  /**
+   * The password was right, but the tenant requires a second factor of this role and none is
+   * enrolled: the enrolment token lets the enrolment mutations (and nothing else) act for the user.
+   */
+  static totpEnrolmentRequired(enrolmentToken: string, expiresAt: Date): AuthenticationError {
+    return new AuthenticationError('UNAUTHENTICATED', 'Your organisation requires a second factor. Enrol an authenticator app, then sign in again.', {
+      reason: 'TOTP_ENROLMENT_REQUIRED',
+      enrolmentToken,
+      enrolmentTokenExpiresAt: expiresAt.toISOString(),
+    });
+  }
+  static invalidEnrolmentToken(): AuthenticationError {
+    return new AuthenticationError('UNAUTHENTICATED', 'The enrolment token is invalid or has expired. Sign in again.', { field: 'enrolmentToken' });
+  }
 }
 
 /** The caller is signed in but its role may not use this operation at all. */
@@ -87,6 +109,10 @@ export class BadInputError extends AppError {
   static field(field: string, message: string): BadInputError {
     return new BadInputError('BAD_USER_INPUT', message, { field });
   }
+  /** A TOTP code (or recovery code) given to confirm enrolment or disable the factor was wrong or already used. */
+  static totpCode(field = 'code'): BadInputError {
+    return BadInputError.field(field, 'The code is wrong, expired or already used.');
+  }
   static cursor(field = 'after'): BadInputError {
     return BadInputError.field(field, 'The cursor is not valid.');
   }
@@ -102,6 +128,15 @@ export class ConflictError extends AppError {
   }
   static alreadyReviewed(): ConflictError {
     return new ConflictError('CONFLICT', 'This emergency access has already been reviewed.', { field: 'id' });
+  }
+  static totpAlreadyEnabled(): ConflictError {
+    return new ConflictError('CONFLICT', 'A second factor is already enabled. Disable it first to enrol a new one.');
+  }
+  static totpNotEnabled(): ConflictError {
+    return new ConflictError('CONFLICT', 'No second factor is enabled.');
+  }
+  static totpEnrolmentNotBegun(): ConflictError {
+    return new ConflictError('CONFLICT', 'Begin TOTP enrolment first.');
   }
   static patientAccountTaken(): ConflictError {
     return new ConflictError('CONFLICT', 'That user account already belongs to a patient record.', { field: 'input.userId' });

@@ -20,7 +20,7 @@ import { closeWhenTokenExpires } from './http/websocket-expiry.js';
 import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
 import { createLogger, type AppLogger } from './logger.js';
 import { BusPubSub } from './realtime/bus-pubsub.js';
-import { CradleCloseCode } from './realtime/close-codes.js';
+import { CradleCloseCode, CradleCloseReason } from './realtime/close-codes.js';
 import type { EventBus } from './realtime/event-bus.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { LiveMetrics } from './realtime/live-metrics.js';
@@ -28,6 +28,7 @@ import { createSharedSubscribe } from './realtime/shared-execution.js';
 import { MemoryEventBus } from './realtime/memory-event-bus.js';
 import { OutboxRelay } from './realtime/outbox-relay.js';
 import { RedisEventBus } from './realtime/redis-event-bus.js';
+import { SessionSockets } from './realtime/session-sockets.js';
 import { buildCradleSchema } from './schema/build-schema.js';
 import { cradleValidationRules } from './schema/operation-limits.js';
 import { prepareOperation } from './schema/operation-validation.js';
@@ -120,10 +121,13 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const relay = new OutboxRelay(database.orm, bus, logger, config.relayPollMs, metrics);
   feed = new LiveFeed(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, metrics, now);
   const tokens = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, config.accessTokenTtlSeconds, now);
+  const sessionSockets = new SessionSockets(bus, logger, now);
+  await sessionSockets.start();
   const sessions = new SessionService(
     tokens,
     { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000, activityWriteIntervalMs: 60_000 },
     now,
+    sessionSockets.announce,
   );
   const services: ServerServices = { config, logger, bus, relay, feed, tokens, sessions, now, metrics };
   const schema = await buildCradleSchema(new BusPubSub(bus, logger));
@@ -215,9 +219,11 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         if (!actor) {
           // graphql-ws would close with 4403 Forbidden; a missing or bad token is 4401 Unauthorized.
           // The first close wins, so graphql-ws's own close after `false` changes nothing.
-          extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+          extra.socket.close(CloseCode.Unauthorized, CradleCloseReason.Unauthorized);
           return false;
         }
+        // Closed with 4401 the moment its session ends on any instance (logout, rotation, reuse).
+        if (actor.sessionId && !sessionSockets.track(actor.sessionId, extra.socket)) return false;
         extra.actor = actor;
         if (actor.expiresAt) closeWhenTokenExpires(extra.socket, actor.expiresAt, now);
         return true;
@@ -257,6 +263,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       await stopped;
       clearTimeout(grace);
       await feed!.close();
+      await sessionSockets.stop();
       await relay.stop();
       await apollo.stop();
       if (!overrides.bus) await bus.close();

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuthSession, User, type Role, type SessionEndReason } from '../db/entities/index.js';
 import { AuthenticationError } from '../errors.js';
 import type { Actor } from './actor.js';
+import type { SessionEndListener } from './session-ended.js';
 import { attemptKeys, LoginLockout } from './session-lockout.js';
 import { hashRefreshToken, newRefreshToken } from './session-refresh-token.js';
 import type { AccessTokenIssuer } from './tokens.js';
@@ -42,7 +43,8 @@ export function isSessionActive(session: Pick<AuthSession, 'revokedAt' | 'idleEx
  * The per-request check ({@link authenticate}) reads the session row by primary key on every
  * authenticated request and has no cache, so a revocation on any instance takes effect at once on
  * every instance; the price is one indexed read per request, plus a write at most once per
- * `activityWriteIntervalMs` per session.
+ * `activityWriteIntervalMs` per session. Sessions that end (rotated, revoked, or found expired by
+ * a request) are passed to the `ended` listener, which closes their WebSockets on every instance.
  */
 export class SessionService {
   private readonly lockout: LoginLockout;
@@ -51,11 +53,13 @@ export class SessionService {
    * @param tokens signs the access tokens (carrying the session id as `sid`)
    * @param policy idle and absolute lifetimes
    * @param now the clock, in milliseconds since the epoch (tests move it)
+   * @param ended told, after the change is committed, which sessions ended (their WebSockets close)
    */
   constructor(
     private readonly tokens: AccessTokenIssuer,
     private readonly policy: SessionPolicy,
     private readonly now: () => number,
+    private readonly ended: SessionEndListener = async () => undefined,
     lockout?: LoginLockout,
   ) {
     this.lockout = lockout ?? new LoginLockout(now);
@@ -64,12 +68,13 @@ export class SessionService {
   /**
    * Signs in with e-mail and password and starts a session family. Refused with RATE_LIMITED while
    * the account or the client address is locked out (before the password is even checked, and the
-   * same whether or not the account exists); UNAUTHENTICATED for wrong credentials.
+   * same whether or not the account exists); UNAUTHENTICATED for wrong credentials, and for a
+   * missing or wrong second factor (`totp`: see `checkSecondFactor`), which counts as a failure too.
    */
-  async login(em: EntityManager, email: string, password: string, clientIp: string | null): Promise<SignedIn> {
+  async login(em: EntityManager, email: string, password: string, clientIp: string | null, totp: string | null = null): Promise<SignedIn> {
     const keys = attemptKeys(normaliseEmail(email), clientIp);
     await this.lockout.begin(em, keys);
-    const user = await verifyCredentials(em, email, password);
+    const user = await verifyCredentials(em, email, password, { code: totp, now: this.now() });
     if (!user) throw AuthenticationError.invalidCredentials();
     await this.lockout.succeeded(em, keys);
     const now = this.now();
@@ -90,7 +95,10 @@ export class SessionService {
       throw AuthenticationError.invalidRefreshToken();
     }
     const now = this.now();
-    if (!isSessionActive(current, now)) throw AuthenticationError.invalidRefreshToken();
+    if (!isSessionActive(current, now)) {
+      if (current.revokedAt === null) await this.ended({ sessionIds: [current.id], reason: 'EXPIRED' });
+      throw AuthenticationError.invalidRefreshToken();
+    }
     const user = await em.findOne(User, { id: current.userId, tenantId: current.tenantId, disabledAt: null });
     if (!user) throw AuthenticationError.invalidRefreshToken();
     const successor = await em.transactional(async (tx) => {
@@ -104,7 +112,10 @@ export class SessionService {
       const fields = { id: crypto.randomUUID(), familyId: current.familyId, parentId: current.id, absoluteExpiresAt: current.absoluteExpiresAt.getTime() };
       return this.open(tx, user, fields, now);
     });
-    if (successor) return successor;
+    if (successor) {
+      await this.ended({ sessionIds: [current.id], reason: 'ROTATED' });
+      return successor;
+    }
     const raced = await em.fork().findOne(AuthSession, { id: current.id });
     if (raced?.refreshedAt) await this.revokeFamily(em, current.familyId, 'REFRESH_TOKEN_REUSE');
     throw AuthenticationError.invalidRefreshToken();
@@ -126,7 +137,12 @@ export class SessionService {
     if (!actor?.sessionId) return null;
     const session = await em.findOne(AuthSession, { id: actor.sessionId });
     const now = this.now();
-    if (!session || session.userId !== actor.userId || session.tenantId !== actor.tenantId || !isSessionActive(session, now)) return null;
+    if (!session || session.userId !== actor.userId || session.tenantId !== actor.tenantId) return null;
+    if (!isSessionActive(session, now)) {
+      // Idle or past its absolute expiry, found now: any WebSocket still open on it closes too.
+      if (session.revokedAt === null) await this.ended({ sessionIds: [session.id], reason: 'EXPIRED' });
+      return null;
+    }
     if (now - session.lastSeenAt.getTime() >= this.policy.activityWriteIntervalMs) {
       await em.nativeUpdate(
         AuthSession,
@@ -138,7 +154,13 @@ export class SessionService {
   }
 
   private async revokeFamily(em: EntityManager, familyId: string, reason: SessionEndReason): Promise<void> {
-    await em.nativeUpdate(AuthSession, { familyId, revokedAt: null }, { revokedAt: new Date(this.now()), revokedReason: reason });
+    const revoked: Array<{ id: string }> = await em
+      .createQueryBuilder(AuthSession)
+      .update({ revokedAt: new Date(this.now()), revokedReason: reason })
+      .where({ familyId, revokedAt: null })
+      .returning(['id'])
+      .execute('all');
+    if (revoked.length > 0) await this.ended({ sessionIds: revoked.map((row) => row.id), reason });
   }
 
   private async open(

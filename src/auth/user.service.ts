@@ -4,6 +4,7 @@ import { ROLES, User, type Role } from '../db/entities/index.js';
 import { BadInputError, ConflictError } from '../errors.js';
 import { checkText } from '../status/input-checks.js';
 import { hashPassword, verifyPassword } from './password.js';
+import { checkSecondFactor } from './totp.service.js';
 
 /** Shortest accepted password (NIST SP 800-63B recommends at least 8; we ask for more). */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -53,15 +54,26 @@ export async function createUser(em: EntityManager, input: NewUser, fieldPrefix 
   return user;
 }
 
+/** The second factor presented with a login: the `totp` argument (a code or a recovery code) and the clock. */
+export interface SecondFactorAttempt {
+  readonly code: string | null;
+  /** Milliseconds since the epoch. */
+  readonly now: number;
+}
+
 /**
  * Checks an e-mail address and password; returns the user, or null. Unknown address, wrong
- * password and disabled account all give null in about the same time. Sessions and lockout are
+ * password and disabled account all give null in about the same time. Only once the password is
+ * right is the second factor checked (`checkSecondFactor`), which throws UNAUTHENTICATED with a
+ * `reason`; so its answers never reveal whether an account exists. Sessions and lockout are
  * `session.service.ts`'s business.
  */
-export async function verifyCredentials(em: EntityManager, email: string, password: string): Promise<User | null> {
+export async function verifyCredentials(em: EntityManager, email: string, password: string, secondFactor: SecondFactorAttempt): Promise<User | null> {
   const user = await em.findOne(User, { email: normaliseEmail(email) });
   const ok = await verifyPassword(user && !user.disabledAt ? user.passwordHash : null, password);
-  return user && ok ? user : null;
+  if (!user || !ok) return null;
+  await checkSecondFactor(em, user, secondFactor.code, secondFactor.now);
+  return user;
 }
 
 /** The form in which e-mail addresses are stored and compared: trimmed, lower case. */

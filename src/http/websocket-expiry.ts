@@ -1,4 +1,4 @@
-import { CloseCode } from 'graphql-ws';
+import { CradleCloseCode, CradleCloseReason } from '../realtime/close-codes.js';
 
 /** What {@link closeWhenTokenExpires} needs of a socket (the `ws` WebSocket has it). */
 export interface ClosableSocket {
@@ -19,7 +19,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function closeWhenTokenExpires(socket: ClosableSocket, expiresAt: Date, now: () => number): void {
   const delay = Math.min(Math.max(0, expiresAt.getTime() - now()), MAX_TIMER_MS);
-  const timer = setTimeout(() => socket.close(CloseCode.Unauthorized, 'Token expired'), delay);
+  const timer = setTimeout(() => socket.close(CradleCloseCode.Unauthorized, CradleCloseReason.TokenExpired), delay);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
 }

@@ -28,4 +28,10 @@ export const Channels = {
   tenantEvents: (tenantId: string) => `tenant:${tenantId}:events`,
   /** Access changes of one tenant (care-team membership), so live subscriptions re-check at once. */
   tenantAccess: (tenantId: string) => `tenant:${tenantId}:access`,
+  /**
+   * Sessions that ended (logout, rotation, refresh-token reuse, expiry found on a request), for all
+   * tenants (JSON {@link import('../auth/session-ended.js').SessionsEnded}: session ids and a
+   * reason), so every instance closes the WebSockets authenticated with them.
+   */
+  sessionsEnded: 'sessions:ended',
 } as const;

@@ -13,15 +13,17 @@ import { UserView } from '../schema/identity/user.type.js';
 @Resolver()
 export class IdentityResolver {
   @Mutation(() => AuthPayload, {
-    description: 'Signs in with e-mail and password. Repeated failures lock the account and the client address out for a while (RATE_LIMITED).',
+    description:
+      'Signs in with e-mail and password, plus totp when the account has a second factor: a current code from the authenticator app, or an unused recovery code (which this spends). Repeated failures (TOTP ones included) lock the account and the client address out for a while (RATE_LIMITED). Once the password is right, UNAUTHENTICATED carries extensions.reason TOTP_REQUIRED, TOTP_INVALID or TOTP_ENROLMENT_REQUIRED (with an enrolmentToken for beginTotpEnrolment and confirmTotpEnrolment).',
   })
   @Auth.public('CREDENTIALS')
   async login(
     @Arg('email', () => String) email: string,
     @Arg('password', () => String) password: string,
+    @Arg('totp', () => String, { nullable: true }) totp: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<AuthPayload> {
-    return payloadOf(ctx, await ctx.services.sessions.login(ctx.em, email, password, ctx.clientIp));
+    return payloadOf(ctx, await ctx.services.sessions.login(ctx.em, email, password, ctx.clientIp, totp ?? null));
   }
 
   @Mutation(() => AuthPayload, {

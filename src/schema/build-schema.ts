@@ -7,6 +7,7 @@ import { IdentityResolver } from '../resolvers/identity.resolver.js';
 import { LiveRoutingResolver } from '../resolvers/live-routing.resolver.js';
 import { PatientResolver } from '../resolvers/patient.resolver.js';
 import { StatusUpdateResolver } from '../resolvers/status-update.resolver.js';
+import { TotpResolver } from '../resolvers/totp.resolver.js';
 import { enforceAuthRules } from './auth-enforcement.js';
 import { authDirective } from './auth.directive.js';
 import './common/enums.js';
@@ -19,6 +20,7 @@ export const RESOLVERS = [
   LiveRoutingResolver,
   ConsentResolver,
   EmergencyAccessResolver,
+  TotpResolver,
 ] as const;
 
 /**

@@ -37,8 +37,8 @@ export function errorOf(res: GqlResponse): { code?: string; field?: string } {
   return { code: e?.extensions?.code, field: e?.extensions?.field };
 }
 
-/** A real graphql-ws client over `ws`, authenticated in connection_init. */
-export function wsClient(wsUrl: string, token: string, onClose?: (code: number) => void): Client {
+/** A real graphql-ws client over `ws`, authenticated in connection_init; `onClose` gets the close code and reason. */
+export function wsClient(wsUrl: string, token: string, onClose?: (code: number, reason: string) => void): Client {
   return createClient({
     url: wsUrl,
     webSocketImpl: WebSocket,
@@ -47,7 +47,7 @@ export function wsClient(wsUrl: string, token: string, onClose?: (code: number) 
     lazy: false,
     // Connection errors reach each subscription's sink (and `onClose`); don't also print them.
     onNonLazyError: () => undefined,
-    on: onClose ? { closed: (event) => onClose((event as { code: number }).code) } : {},
+    on: onClose ? { closed: (event) => onClose((event as { code: number }).code, (event as { reason: string }).reason) } : {},
   });
 }
 

@@ -27,7 +27,7 @@ describe('deny by default', () => {
     expect(checked).toBeGreaterThan(60);
   });
 
-  it('lets only login and refreshSession be called without signing in', async () => {
+  it('lets only login, refreshSession and the two enrolment steps (which need an enrolment token when not signed in) be called without signing in', async () => {
     const schema = await buildTestSchema();
     const publicRoots: string[] = [];
     for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
@@ -35,7 +35,7 @@ describe('deny by default', () => {
         if (getDirective(schema, field, 'auth')?.[0]?.['public'] === true) publicRoots.push(field.name);
       }
     }
-    expect(publicRoots.sort()).toEqual(['login', 'refreshSession']);
+    expect(publicRoots.sort()).toEqual(['beginTotpEnrolment', 'confirmTotpEnrolment', 'login', 'refreshSession']);
   });
 
   it('refuses to build a schema with a field that has no rule', () => {
