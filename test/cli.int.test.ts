@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,4 +61,40 @@ describe('npm run cradle -- tenant:create', () => {
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('--admin-email');
   }, 90_000);
+});
+
+/** The README's first command runs the built server on the embedded default; this drives that same entry point. */
+describe('npm start (the built server, embedded default)', () => {
+  it('listens, prints its URL and the demo logins, answers health checks and stops cleanly on SIGTERM', async () => {
+    await run('npm', ['run', '-s', 'build'], { cwd: ROOT, timeout: 120_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'cradle-start-'));
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', HOST: '127.0.0.1', CRADLE_DATA_DIR: dir, CRADLE_DEMO_SEED: 'true', LOG_LEVEL: 'warn' };
+    delete env['DATABASE_URL'];
+    delete env['REDIS_URL'];
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/src/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 60_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /Cradle is listening: (http:\/\/\S+\/graphql)/.exec(out);
+          if (match && out.includes('coordinator@demo.cradle.example')) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+      });
+      expect(out).toContain('Demo logins (synthetic data only)');
+      expect((await fetch(url.replace(/\/graphql$/, '/healthz'))).status).toBe(200);
+      expect((await fetch(url.replace(/\/graphql$/, '/readyz'))).status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
