@@ -129,6 +129,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     now,
     sessionSockets.announce,
   );
+  sessionSockets.checkAfterReconnect((ids) => sessions.endedAmong(database.orm.em.fork(), ids));
   const services: ServerServices = { config, logger, bus, relay, feed, tokens, sessions, now, metrics };
   const schema = await buildCradleSchema(new BusPubSub(bus, logger));
 

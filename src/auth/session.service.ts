@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuthSession, User, type Role, type SessionEndReason } from '../db/entities/index.js';
 import { AuthenticationError } from '../errors.js';
 import type { Actor } from './actor.js';
-import type { SessionEndListener } from './session-ended.js';
+import type { SessionEnd, SessionEndListener, SessionsEnded } from './session-ended.js';
 import { attemptKeys, LoginLockout } from './session-lockout.js';
 import { hashRefreshToken, newRefreshToken } from './session-refresh-token.js';
 import type { AccessTokenIssuer } from './tokens.js';
@@ -151,6 +151,25 @@ export class SessionService {
       );
     }
     return actor;
+  }
+
+  /**
+   * Which of these sessions have ended (revoked, idle or past their absolute expiry), with why.
+   * Used after a bus outage to close WebSockets whose session ended while the news could not travel.
+   */
+  async endedAmong(em: EntityManager, sessionIds: readonly string[]): Promise<SessionsEnded[]> {
+    if (sessionIds.length === 0) return [];
+    const now = this.now();
+    const rows = await em.find(AuthSession, { id: { $in: [...sessionIds] } }, { fields: ['id', 'revokedAt', 'revokedReason', 'idleExpiresAt', 'absoluteExpiresAt'] });
+    const known = new Set(rows.map((r) => r.id));
+    const byReason = new Map<SessionEnd, string[]>();
+    const add = (reason: SessionEnd, id: string) => byReason.set(reason, [...(byReason.get(reason) ?? []), id]);
+    for (const row of rows) {
+      if (isSessionActive(row, now)) continue;
+      add((row.revokedReason as SessionEnd | null) ?? 'EXPIRED', row.id);
+    }
+    for (const id of sessionIds) if (!known.has(id)) add('EXPIRED', id);
+    return [...byReason].map(([reason, ids]) => ({ sessionIds: ids, reason }));
   }
 
   private async revokeFamily(em: EntityManager, familyId: string, reason: SessionEndReason): Promise<void> {

@@ -66,6 +66,23 @@ export class SessionSockets {
     private readonly now: () => number,
   ) {}
 
+  private detachReconnect: (() => void) | null = null;
+
+  /**
+   * After a bus outage, asks `findEnded` which tracked sessions ended meanwhile (the news could not
+   * travel) and closes their sockets.
+   */
+  checkAfterReconnect(findEnded: (sessionIds: readonly string[]) => Promise<SessionsEnded[]>): void {
+    this.detachReconnect?.();
+    this.detachReconnect = this.bus.onReconnect(() => {
+      void findEnded([...this.open.keys()])
+        .then((ended) => {
+          for (const group of ended) this.closeSockets(group);
+        })
+        .catch((err: unknown) => this.logger.error({ err }, 'could not re-check WebSocket sessions after a bus outage'));
+    });
+  }
+
   /** Subscribes to the bus channel; resolves once the subscription is active. */
   async start(): Promise<void> {
     this.unsubscribe ??= await this.bus.subscribe(Channels.sessionsEnded, (message) => {
@@ -77,6 +94,8 @@ export class SessionSockets {
 
   /** Unsubscribes from the bus (the sockets themselves are closed by the server's shutdown). */
   async stop(): Promise<void> {
+    this.detachReconnect?.();
+    this.detachReconnect = null;
     const unsubscribe = this.unsubscribe;
     this.unsubscribe = null;
     await unsubscribe?.();

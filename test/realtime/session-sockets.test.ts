@@ -25,6 +25,7 @@ class FakeBus implements EventBus {
   readonly published: Array<[string, unknown]> = [];
   readonly handlers = new Map<string, BusHandler>();
   refusing = false;
+  readonly reconnectCallbacks: Array<() => void> = [];
   async publish(channel: string, message: string): Promise<void> {
     if (this.refusing) throw new Error('bus down');
     this.published.push([channel, JSON.parse(message)]);
@@ -33,7 +34,8 @@ class FakeBus implements EventBus {
     this.handlers.set(channel, handler);
     return async () => void this.handlers.delete(channel);
   }
-  onReconnect(): () => void {
+  onReconnect(callback: () => void): () => void {
+    this.reconnectCallbacks.push(callback);
     return () => undefined;
   }
   async ping(): Promise<boolean> {
@@ -113,5 +115,21 @@ describe('SessionSockets', () => {
 
     socket.close(1000, 'bye');
     expect(sockets.socketCount).toBe(0);
+  });
+  it('after a bus outage, closes the sockets of sessions that ended meanwhile and keeps the others', async () => {
+    const { bus, sockets } = await setUp();
+    const [ended, alive] = [new FakeSocket(), new FakeSocket()];
+    sockets.track('session-ended', ended);
+    sockets.track('session-alive', alive);
+    const asked: string[][] = [];
+    sockets.checkAfterReconnect(async (ids) => {
+      asked.push([...ids]);
+      return [{ sessionIds: ['session-ended'], reason: 'LOGOUT' }];
+    });
+    for (const callback of bus.reconnectCallbacks) callback();
+    await new Promise((r) => setImmediate(r));
+    expect(asked).toEqual([['session-ended', 'session-alive']]);
+    expect(ended.closedWith).toEqual([4401, 'Session revoked']);
+    expect(alive.closedWith).toBeNull();
   });
 });
