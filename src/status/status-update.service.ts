@@ -167,8 +167,8 @@ export class StatusUpdateService {
   private async record(validate: () => Observation): Promise<StatusUpdate> {
     const observation = validate();
     const actor = this.ctx.access.requireActor();
-    // Only the patient herself or a care-team member whose role covers the category may write.
-    if (actor.role === 'ADMIN' || !(await this.ctx.access.allows(observation.patientId, STATUS_KIND_CATEGORY[observation.kind]))) {
+    // Only callers whose grant covers the kind's category may write (an ADMIN's grant covers none).
+    if (!(await this.ctx.access.allows(observation.patientId, STATUS_KIND_CATEGORY[observation.kind]))) {
       throw NotFoundError.patient('input.patientId');
     }
     if (observation.infantId !== null) {

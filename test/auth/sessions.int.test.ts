@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, TestTenant, type TestUser } from '../helpers/builders.js';
 import { errorOf, gql, type GqlResponse } from '../helpers/graphql-client.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { rawSql, startTestServerWithClock, type TestServer } from '../helpers/test-server.js';
 
 const LOGIN = `mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { accessToken refreshToken expiresAt user { id role tenantId } }
@@ -25,10 +25,8 @@ let seq = 0;
 const unknownEmail = () => `nobody-${Date.now().toString(36)}-${seq++}@sessions.example`;
 
 /** A server whose clock only moves when a test moves it. */
-async function serverWithFakeClock(env: Record<string, string> = {}): Promise<{ ts: TestServer; clock: { now: number } }> {
-  const clock = { now: Date.now() };
-  const ts = await startTestServer({ now: () => clock.now, env });
-  return { ts, clock };
+function serverWithFakeClock(env: Record<string, string> = {}): Promise<{ ts: TestServer; clock: { now: number } }> {
+  return startTestServerWithClock(Date.now(), { env });
 }
 
 async function login(ts: TestServer, email: string, password = TEST_PASSWORD): Promise<GqlResponse<{ login: Payload }>> {
@@ -55,9 +53,7 @@ function claims(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-async function sql(ts: TestServer, query: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  return ts.server.database.orm.em.fork().execute(query, params);
-}
+const sql = rawSql;
 
 describe('sessions: refresh rotation, reuse detection, logout, idle logoff', () => {
   let ts: TestServer;

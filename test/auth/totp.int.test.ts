@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/auth/totp.js';
 import { TEST_PASSWORD, TestTenant, type TestUser } from '../helpers/builders.js';
 import { errorOf, gql, gqlOk, type GqlResponse } from '../helpers/graphql-client.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { rawSql, startTestServerWithClock, type TestServer } from '../helpers/test-server.js';
 
 const LOGIN = `mutation($email: String!, $password: String!, $totp: String) {
   login(email: $email, password: $password, totp: $totp) { accessToken user { id } }
@@ -22,10 +22,9 @@ interface Clock {
 }
 
 /** A server whose clock only moves when a test moves it, started at the beginning of a TOTP step. */
-async function serverWithFakeClock(): Promise<{ ts: TestServer; clock: Clock }> {
-  const clock = { now: Math.floor(Date.now() / STEP_MS) * STEP_MS + 5_000 };
-  const ts = await startTestServer({ now: () => clock.now });
-  return { ts, clock };
+/** A server whose clock starts 5 s into a TOTP step. */
+function serverWithFakeClock(): Promise<{ ts: TestServer; clock: Clock }> {
+  return startTestServerWithClock(Math.floor(Date.now() / STEP_MS) * STEP_MS + 5_000);
 }
 
 type LoginResponse = GqlResponse<{ login: { accessToken: string; user: { id: string } } }>;
@@ -57,9 +56,7 @@ async function enrol(ts: TestServer, clock: Clock, user: TestUser): Promise<{ se
   return { secret, recoveryCodes: confirmed.confirmTotpEnrolment.recoveryCodes };
 }
 
-async function sql(ts: TestServer, query: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  return ts.server.database.orm.em.fork().execute(query, params);
-}
+const sql = rawSql;
 
 describe('TOTP second factor: enrolment, login, replay, recovery codes, disabling', () => {
   let ts: TestServer;

@@ -107,3 +107,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   };
 }
+
+/** A test server whose clock the test moves: `clock.now` is the server's time in milliseconds. */
+export async function startTestServerWithClock(
+  start: number = Date.now(),
+  options: Omit<TestServerOptions, 'now'> = {},
+): Promise<{ ts: TestServer; clock: { now: number } }> {
+  const clock = { now: start };
+  const ts = await startTestServer({ ...options, now: () => clock.now });
+  return { ts, clock };
+}
+
+/** Runs raw SQL on a test server's database (to inspect what is stored, bypassing the API). */
+export function rawSql(ts: TestServer, query: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  return ts.server.database.orm.em.fork().execute(query, params);
+}
