@@ -72,11 +72,13 @@ export interface AttemptKeys {
 }
 
 /**
- * Throttle keys for an attempt. The e-mail is hashed so addresses typed at the login form (often
- * mistyped, sometimes not even users') are not stored. IPv4-mapped IPv6 addresses are unwrapped.
+ * Throttle keys for an attempt. `accountId` names the account tried: callers pass the e-mail's
+ * keyed blind index (`crypto/blind-index.ts`), hashed once more here, so addresses typed at the
+ * login form (often mistyped, sometimes not even users') are not stored, not even as a plain hash
+ * a dictionary could reverse. IPv4-mapped IPv6 addresses are unwrapped.
  */
-export function attemptKeys(normalisedEmail: string, clientIp: string | null): AttemptKeys {
-  const account = `account:${createHash('sha256').update(normalisedEmail, 'utf8').digest('hex')}`;
+export function attemptKeys(accountId: string, clientIp: string | null): AttemptKeys {
+  const account = `account:${createHash('sha256').update(accountId, 'utf8').digest('hex')}`;
   const ip = clientIp?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') ?? null;
   return { account, address: ip ? `ip:${ip.slice(0, 90)}` : null };
 }

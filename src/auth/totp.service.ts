@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CLINICAL_ROLES, Tenant, TotpCredential, TotpRecoveryCode, User, type Role } from '../db/entities/index.js';
 import { AuthenticationError, BadInputError, ConflictError } from '../errors.js';
+import { blindIndexOf, sealForSql } from '../crypto/field-crypto.js';
 import { attemptKeys, LoginLockout } from './session-lockout.js';
 import { hashRecoveryCode, newRecoveryCode, RECOVERY_CODE_COUNT } from './totp-recovery-code.js';
 import { looksLikeTotpCode, newTotpSecret, totpUri, verifyTotpCode } from './totp.js';
@@ -103,13 +104,15 @@ export class TotpService {
    */
   async begin(em: EntityManager, user: User): Promise<TotpEnrolmentStart> {
     const secret = newTotpSecret();
+    // Raw SQL bypasses the encrypting driver: the secret is sealed here (bound to this credential row).
+    const sealed = await sealForSql(em, 'TotpCredential', 'secret', { tenantId: user.tenantId, recordId: user.id }, secret);
     const rows = await em.execute<Array<{ user_id: string }>>(
       `insert into "totp_credential" ("user_id", "tenant_id", "secret", "confirmed_at", "last_used_step", "enrolment_ticket_hash", "enrolment_ticket_expires_at", "updated_at")
        values (?, ?, ?, null, null, null, null, ?)
        on conflict ("user_id") do update set "secret" = excluded."secret", "last_used_step" = null, "updated_at" = excluded."updated_at"
          where "totp_credential"."confirmed_at" is null
        returning "user_id"`,
-      [user.id, user.tenantId, secret, new Date(this.now())],
+      [user.id, user.tenantId, sealed, new Date(this.now())],
     );
     if (rows.length === 0) throw ConflictError.totpAlreadyEnabled();
     return { secret, otpauthUri: totpUri(secret, user.email) };
@@ -125,13 +128,15 @@ export class TotpService {
     if (credential?.confirmedAt) throw ConflictError.totpAlreadyEnabled();
     if (!credential?.secret) throw ConflictError.totpEnrolmentNotBegun();
     const secret = credential.secret;
+    const begunAt = credential.updatedAt;
     return this.guarded(em, user, clientIp, async () => verifyTotpCode(secret, code, this.now()), async (step) => {
       const now = new Date(this.now());
       const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
       await em.transactional(async (tx) => {
         const claimed = await tx.nativeUpdate(
           TotpCredential,
-          { userId: user.id, secret, confirmedAt: null },
+          // Unchanged since read (no restarted enrolment in between); the secret itself is encrypted, so not compared in SQL.
+          { userId: user.id, updatedAt: begunAt, confirmedAt: null },
           { confirmedAt: now, lastUsedStep: step, enrolmentTicketHash: null, enrolmentTicketExpiresAt: null, updatedAt: now },
         );
         if (claimed === 0) throw ConflictError.totpAlreadyEnabled();
@@ -168,7 +173,7 @@ export class TotpService {
     check: () => Promise<V | null>,
     onValid: (value: V) => Promise<R>,
   ): Promise<R> {
-    const keys = attemptKeys(user.email, clientIp);
+    const keys = attemptKeys(blindIndexOf(em, 'email', user.email), clientIp);
     await this.lockout.begin(em, keys);
     const value = await check();
     if (value === null) throw BadInputError.totpCode();

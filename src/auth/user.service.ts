@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { blindIndexOf } from '../crypto/field-crypto.js';
 import { ROLES, User, type Role } from '../db/entities/index.js';
 import { BadInputError, ConflictError } from '../errors.js';
 import { checkText } from '../status/input-checks.js';
@@ -26,7 +27,11 @@ export function checkEmail(email: string, field: string): string {
   return normalised;
 }
 
-/** Creates a user with an argon2id password hash. Throws CONFLICT if the e-mail address is taken. */
+/**
+ * Creates a user with an argon2id password hash. Throws CONFLICT if the e-mail address is taken:
+ * the unique index on the e-mail's blind index decides (the address itself is encrypted), and an
+ * account from before encryption (no blind index until `keys:reencrypt`) is checked by address.
+ */
 export async function createUser(em: EntityManager, input: NewUser, fieldPrefix = 'input'): Promise<User> {
   const email = checkEmail(input.email, `${fieldPrefix}.email`);
   if (input.password.length < MIN_PASSWORD_LENGTH) {
@@ -34,6 +39,7 @@ export async function createUser(em: EntityManager, input: NewUser, fieldPrefix 
   }
   if (!(ROLES as readonly string[]).includes(input.role)) throw BadInputError.field(`${fieldPrefix}.role`, 'Unknown role.');
   const displayName = checkText(input.displayName, `${fieldPrefix}.displayName`, 200);
+  if (await findLegacyUserId(em, email)) throw ConflictError.emailTaken();
   const user = em.create(User, {
     id: crypto.randomUUID(),
     tenantId: input.tenantId,
@@ -69,11 +75,29 @@ export interface SecondFactorAttempt {
  * `session.service.ts`'s business.
  */
 export async function verifyCredentials(em: EntityManager, email: string, password: string, secondFactor: SecondFactorAttempt): Promise<User | null> {
-  const user = await em.findOne(User, { email: normaliseEmail(email) });
+  const user = await findUserByEmail(em, email);
   const ok = await verifyPassword(user && !user.disabledAt ? user.passwordHash : null, password);
   if (!user || !ok) return null;
   await checkSecondFactor(em, user, secondFactor.code, secondFactor.now);
   return user;
+}
+
+/**
+ * The user with this e-mail address (any tenant: addresses are unique across the installation), by
+ * its keyed blind index; an account written before encryption is found by its plaintext address
+ * until `keys:reencrypt` has given it a blind index.
+ */
+export async function findUserByEmail(em: EntityManager, email: string): Promise<User | null> {
+  const user = await em.findOne(User, { emailIndex: blindIndexOf(em, 'email', email) });
+  if (user) return user;
+  const legacyId = await findLegacyUserId(em, normaliseEmail(email));
+  return legacyId ? em.findOne(User, { id: legacyId }) : null;
+}
+
+/** The id of a not yet re-encrypted account with this (normalised) address, if any. */
+async function findLegacyUserId(em: EntityManager, normalisedEmail: string): Promise<string | null> {
+  const rows = await em.execute<Array<{ id: string }>>(`select "id" from "app_user" where "email_index" is null and "email" = ? limit 1`, [normalisedEmail]);
+  return rows[0]?.id ?? null;
 }
 
 /** The form in which e-mail addresses are stored and compared: trimmed, lower case. */

@@ -105,9 +105,13 @@ export class PatientService {
     return { patients, hasNextPage: ids.length > first };
   }
 
-  /** The infants of a patient (the caller's grant was checked by the field's `@auth` rule). */
-  infants(patientId: string): Promise<Infant[]> {
+  /**
+   * The infants of a patient, oldest first (the caller's grant was checked by the field's `@auth`
+   * rule). Birth dates are encrypted at rest, so they are sorted here, after decryption.
+   */
+  async infants(patientId: string): Promise<Infant[]> {
     const actor = this.ctx.access.requireActor();
-    return this.ctx.em.find(Infant, { patientId, tenantId: actor.tenantId }, { orderBy: { birthDate: 'asc', id: 'asc' } });
+    const infants = await this.ctx.em.find(Infant, { patientId, tenantId: actor.tenantId });
+    return infants.sort((a, b) => a.birthDate.localeCompare(b.birthDate) || a.id.localeCompare(b.id));
   }
 }

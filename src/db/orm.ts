@@ -3,8 +3,11 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
-import type { DatabaseConfig } from '../config.js';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import type { DatabaseConfig, FieldEncryptionConfig } from '../config.js';
+import { encryptingDriver } from '../crypto/encrypting-driver.js';
+import { FieldKeyRing, type RawExecutor } from '../crypto/field-key-ring.js';
+import { keyEncryptionKeysFromConfig } from '../crypto/kek-source.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { PG_COMPATIBLE_PARSERS, PGliteDialect } from './pglite-dialect.js';
@@ -14,6 +17,11 @@ export interface Database {
   readonly orm: MikroORM;
   /** Which backend is in use, for readiness reports and tests. */
   readonly kind: DatabaseConfig['kind'];
+  /**
+   * The keys of field-level encryption at rest (`src/crypto`): data keys per tenant and the
+   * blind-index key. Started (loaded) once migrations have run.
+   */
+  readonly fieldKeys: FieldKeyRing;
   /** Whether the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -38,10 +46,19 @@ async function withMigrationLock(url: string, migrate: () => Promise<unknown>): 
   }
 }
 
+/** Runs `?`-placeholder SQL (MikroORM's style, as the key ring writes it) on a node-postgres pool. */
+function poolExecutor(pool: pg.Pool): RawExecutor {
+  return async (sql, params) => {
+    let n = 0;
+    const result = await pool.query(sql.replace(/\?/g, () => `$${++n}`), params as unknown[]);
+    return result.rows as Array<Record<string, unknown>>;
+  };
+}
+
 /** Options shared by every backend. Migrations are imported classes, so they work from `src` and `dist` alike. */
-function baseOptions(): Options {
+function baseOptions(fieldKeys: FieldKeyRing): Options {
   return {
-    driver: PostgreSqlDriver,
+    driver: encryptingDriver(fieldKeys),
     entities: ENTITIES,
     extensions: [Migrator],
     migrations: { migrationsList: MIGRATIONS, transactional: true, allOrNothing: true, snapshot: false, silent: true },
@@ -52,11 +69,31 @@ function baseOptions(): Options {
 }
 
 /**
- * Opens the database named by the configuration and applies pending migrations.
+ * The key-encryption key source when the caller names none: the embedded database's key file
+ * (created on first start), else a key that lives as long as the process.
+ */
+function defaultFieldEncryption(config: DatabaseConfig): FieldEncryptionConfig {
+  return config.kind === 'pglite' && config.dataDir !== null
+    ? { kek: { kind: 'file', path: join(resolve(config.dataDir), 'kek.key'), createIfMissing: true }, previousKeksBase64: [] }
+    : { kek: { kind: 'ephemeral' }, previousKeksBase64: [] };
+}
+
+/**
+ * Opens the database named by the configuration and applies pending migrations, then loads the
+ * keys of field encryption (`fieldEncryption`: the configured KEKs; see {@link defaultFieldEncryption}).
+ * With `requireReadableKeys`, a KEK that cannot unwrap the stored keys closes the database and
+ * throws `WrongKeyEncryptionKeyError` (the server refuses to start rather than serve unreadable data).
  * For the embedded default, PGlite keeps its files under `<dataDir>/pgdata` (or in memory when `dataDir` is null).
  */
-export async function openDatabase(config: DatabaseConfig, options: { migrate?: boolean } = {}): Promise<Database> {
+export async function openDatabase(
+  config: DatabaseConfig,
+  options: { migrate?: boolean; fieldEncryption?: FieldEncryptionConfig; requireReadableKeys?: boolean } = {},
+): Promise<Database> {
+  const fieldKeys = new FieldKeyRing(keyEncryptionKeysFromConfig(options.fieldEncryption ?? defaultFieldEncryption(config)), {
+    singleConnection: config.kind === 'pglite',
+  });
   let pglite: PGlite | null = null;
+  let keyPool: pg.Pool | null = null;
   let orm: MikroORM;
   if (config.kind === 'pglite') {
     let dataDir: string | undefined;
@@ -66,28 +103,48 @@ export async function openDatabase(config: DatabaseConfig, options: { migrate?: 
     }
     pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), parsers: PG_COMPATIBLE_PARSERS });
     orm = await MikroORM.init({
-      ...baseOptions(),
+      ...baseOptions(fieldKeys),
       dbName: 'postgres',
       // MikroORM would otherwise try to create the database and, failing, close PGlite on start.
       ensureDatabase: false,
       driverOptions: new PGliteDialect(pglite),
     });
   } else {
-    orm = await MikroORM.init({ ...baseOptions(), clientUrl: config.url, pool: { min: 0, max: 10 } });
+    orm = await MikroORM.init({ ...baseOptions(fieldKeys), clientUrl: config.url, pool: { min: 0, max: 10 } });
+    // Key reservations run beside request transactions; a connection of their own means a full
+    // pool of transactions waiting for a reservation can never starve it.
+    keyPool = new pg.Pool({ connectionString: config.url, max: 1 });
+    // An idle connection the server drops (restart, database dropped) is replaced on the next query.
+    keyPool.on('error', () => undefined);
+    fieldKeys.attachMaintenance(poolExecutor(keyPool));
   }
   if (options.migrate ?? true) {
     if (config.kind === 'postgres') await withMigrationLock(config.url, () => orm.migrator.up());
     else await orm.migrator.up();
+    await fieldKeys.start();
+    if (options.requireReadableKeys) {
+      try {
+        fieldKeys.assertUsable();
+      } catch (err) {
+        await orm.close(true);
+        await keyPool?.end();
+        if (pglite && !pglite.closed) await pglite.close();
+        throw err;
+      }
+    }
   }
   const db = pglite;
   return {
     orm,
     kind: config.kind,
+    fieldKeys,
     async ping() {
       return (await orm.checkConnection()).ok;
     },
     async close() {
+      await fieldKeys.close();
       await orm.close(true);
+      await keyPool?.end();
       if (db && !db.closed) await db.close();
     },
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
@@ -84,6 +85,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       CRADLE_IN_MEMORY_DB: 'true',
       CRADLE_DEMO_SEED: 'false',
       CRADLE_TOKEN_SECRET: `test-secret-${crypto.randomUUID()}`,
+      // One key-encryption key per deployment, so instances started with `shareWith` read each other's data keys.
+      CRADLE_KEK: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'info',
       CRADLE_RELAY_POLL_MS: '200',
       CRADLE_SHUTDOWN_GRACE_MS: '2000',

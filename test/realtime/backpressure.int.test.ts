@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboxEvent, StatusUpdate } from '../../src/db/entities/index.js';
 import { RawWebSocket } from '../helpers/raw-ws.js';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, quietPeriod, wsClient } from '../helpers/graphql-client.js';
@@ -30,22 +31,19 @@ async function stallableSubscriber(wsUrl: string, token: string): Promise<RawWeb
  */
 async function flood(ts: TestServer, tenantId: string, patient: TestPatient, count: number): Promise<string[]> {
   const em = ts.server.database.orm.em.fork();
+  // Through the ORM, so the payloads are encrypted at rest like any other write.
   const ids = await em.transactional(async (tx) => {
     const [row] = await tx.execute<{ event_seq: string }[]>('update tenant set event_seq = event_seq + ? where id = ? returning event_seq', [count, tenantId]);
-    const last = Number(row!.event_seq);
-    await tx.execute(
-      `insert into status_update (id, tenant_id, patient_id, kind, recorded_at, recorded_by, data, seq, created_at)
-       select gen_random_uuid(), ?, ?, 'MOOD', now(), ?, jsonb_build_object('score', 3, 'note', ?::text), g, now()
-       from generate_series(?::bigint, ?::bigint) g`,
-      [tenantId, patient.id, patient.user!.id, NOTE, last - count + 1, last],
-    );
-    await tx.execute(
-      `insert into outbox_event (tenant_id, seq, type, patient_id, subject_id, kind, created_at)
-       select tenant_id, seq, 'STATUS_UPDATE_LOGGED', patient_id, id, kind, now() from status_update where tenant_id = ? and seq > ?`,
-      [tenantId, last - count],
-    );
-    const rows = await tx.execute<{ id: string }[]>('select id from status_update where tenant_id = ? and seq > ? order by seq', [tenantId, last - count]);
-    return rows.map((r) => r.id);
+    const first = Number(row!.event_seq) - count + 1;
+    const written: string[] = [];
+    for (let seq = first; seq < first + count; seq += 1) {
+      const id = crypto.randomUUID();
+      tx.create(StatusUpdate, { id, tenantId, patientId: patient.id, infantId: null, kind: 'MOOD', recordedAt: new Date(), recordedBy: patient.user!.id, data: { score: 3, note: NOTE }, seq });
+      tx.create(OutboxEvent, { tenantId, seq, type: 'STATUS_UPDATE_LOGGED', patientId: patient.id, subjectId: id, kind: 'MOOD' });
+      written.push(id);
+    }
+    await tx.flush();
+    return written;
   });
   ts.server.services.relay.wake();
   return ids;

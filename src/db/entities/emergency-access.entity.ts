@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { EncryptedTextType } from '../../crypto/encrypted-types.js';
 
 /** What a compliance officer concluded about an emergency access. */
 export const EMERGENCY_REVIEW_OUTCOMES = ['APPROPRIATE', 'INAPPROPRIATE'] as const;
@@ -18,13 +19,14 @@ export const EmergencyAccessEntity = defineEntity({
     tenantId: p.uuid(),
     patientId: p.uuid(),
     userId: p.uuid(),
-    justification: p.string().length(2000),
+    /** Encrypted at rest, like the review note. */
+    justification: p.string().type(EncryptedTextType),
     grantedAt: p.datetime(),
     expiresAt: p.datetime(),
     reviewedAt: p.datetime().nullable(),
     reviewedBy: p.uuid().nullable(),
     reviewOutcome: p.enum(() => [...EMERGENCY_REVIEW_OUTCOMES]).columnType('text').nullable(),
-    reviewNote: p.string().length(2000).nullable(),
+    reviewNote: p.string().type(EncryptedTextType).nullable(),
   },
 });
 

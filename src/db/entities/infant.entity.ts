@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { EncryptedTextType } from '../../crypto/encrypted-types.js';
 
-/** A patient's baby. */
+/** A patient's baby. Her name and birth date are encrypted at rest (`crypto/encrypted-fields.ts`). */
 export const InfantEntity = defineEntity({
   name: 'Infant',
   tableName: 'infant',
@@ -8,9 +9,9 @@ export const InfantEntity = defineEntity({
     id: p.uuid().primary(),
     tenantId: p.uuid().index(),
     patientId: p.uuid().index(),
-    givenName: p.string().length(200),
-    /** ISO date (YYYY-MM-DD). */
-    birthDate: p.string().columnType('date'),
+    givenName: p.string().type(EncryptedTextType),
+    /** ISO date (YYYY-MM-DD); encrypted, so sorted in memory, never in SQL. */
+    birthDate: p.string().type(EncryptedTextType),
     birthWeightGrams: p.integer(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

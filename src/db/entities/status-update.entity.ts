@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { EncryptedJsonType } from '../../crypto/encrypted-types.js';
 
 /** What a patient (or her clinician on her behalf) can log. */
 export const STATUS_KINDS = ['MOOD', 'FEEDING', 'SLEEP', 'VITALS', 'INFANT_VITALS', 'SYMPTOMS', 'SCREENING'] as const;
@@ -21,7 +22,8 @@ export const StatusUpdateEntity = defineEntity({
     kind: p.enum(() => [...STATUS_KINDS]).columnType('text'),
     recordedAt: p.datetime(),
     recordedBy: p.uuid(),
-    data: p.json<Record<string, unknown>>(),
+    /** Encrypted at rest as one JSON document; the entity holds the parsed object. */
+    data: p.json<Record<string, unknown>>().type(EncryptedJsonType),
     seq: p.bigint('number'),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

@@ -1,12 +1,13 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { EncryptedTextType } from '../../crypto/encrypted-types.js';
 
 /**
  * A user's TOTP second factor (see `auth/totp.service.ts`): at most one per user. `secret` is set
  * by `beginTotpEnrolment` and the factor is in force once `confirmedAt` is set. `lastUsedStep` is
  * the RFC 6238 time step of the last accepted code, so no code is accepted twice.
  *
- * The secret is stored in plain base32: there is no key management yet (a known gap, closed by
- * field encryption). The enrolment ticket lets a clinician whom tenant policy forces to enrol, and
+ * The secret is encrypted at rest (`crypto/encrypted-fields.ts`; raw SQL in the service seals it
+ * itself). The enrolment ticket lets a clinician whom tenant policy forces to enrol, and
  * who therefore cannot sign in yet, call the enrolment mutations; only its SHA-256 is stored.
  */
 export const TotpCredentialEntity = defineEntity({
@@ -16,7 +17,7 @@ export const TotpCredentialEntity = defineEntity({
     userId: p.uuid().primary(),
     tenantId: p.uuid(),
     /** Base32 shared secret; null until enrolment begins. */
-    secret: p.string().length(64).nullable(),
+    secret: p.string().type(EncryptedTextType).nullable(),
     confirmedAt: p.datetime().nullable(),
     lastUsedStep: p.bigint('number').nullable(),
     /** Hex SHA-256 of the current enrolment ticket, if one was issued at login. */

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { EncryptedTextType } from '../../crypto/encrypted-types.js';
 
 /** The roles of shared/API.md. A role is a user's job in the tenant, not a care-team assignment. */
 export const ROLES = [
@@ -28,17 +29,23 @@ export const CLINICAL_ROLES = [
 /** One of {@link CLINICAL_ROLES}. */
 export type ClinicalRole = (typeof CLINICAL_ROLES)[number];
 
-/** A person who signs in. E-mail addresses are unique across the installation (login has no tenant field). */
+/**
+ * A person who signs in. E-mail addresses are unique across the installation (login has no tenant
+ * field). E-mail and display name (a patient's is her name) are encrypted at rest; `emailIndex`,
+ * the e-mail's installation-wide keyed blind index written by the encrypting driver, carries the
+ * uniqueness and the sign-in lookup.
+ */
 export const UserEntity = defineEntity({
   name: 'User',
   tableName: 'app_user',
   properties: {
     id: p.uuid().primary(),
     tenantId: p.uuid().index(),
-    email: p.string().length(320).unique(),
+    email: p.string().type(EncryptedTextType),
+    emailIndex: p.string().columnType('text').nullable().unique().hidden(),
     passwordHash: p.string().length(200),
     role: p.enum(() => [...ROLES]).columnType('text'),
-    displayName: p.string().length(200),
+    displayName: p.string().type(EncryptedTextType),
     createdAt: p.datetime().onCreate(() => new Date()),
     disabledAt: p.datetime().nullable(),
   },
