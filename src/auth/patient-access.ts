@@ -16,6 +16,8 @@ export class PatientAccess {
   private readonly known = new Map<string, PatientGrant>();
   /** When true, the cache holds every grant the caller has: a patient not in it is denied without a lookup. */
   private complete = false;
+  /** Told of each patient this caller was refused (the audit records it as DENIED). */
+  private deniedListener: ((patientId: string) => void) | null = null;
 
   constructor(
     private readonly em: EntityManager,
@@ -47,16 +49,30 @@ export class PatientAccess {
     let grant = this.cache.get(patientId);
     if (!grant && this.complete) return Promise.resolve(null);
     if (!grant) {
-      grant = resolvePatientGrants(this.em, actor, this.now(), [patientId]).then((g) => g.get(patientId) ?? null);
+      grant = resolvePatientGrants(this.em, actor, this.now(), [patientId]).then((g) => {
+        const found = g.get(patientId) ?? null;
+        if (!found) this.deniedListener?.(patientId);
+        return found;
+      });
       this.cache.set(patientId, grant);
     }
     return grant;
   }
 
-  /** Whether the caller may read `category` of the patient. */
+  /** Whether the caller may read `category` of the patient. A refusal is reported to the denial listener. */
   async allows(patientId: string, category: DataCategory): Promise<boolean> {
     const grant = await this.grantFor(patientId);
-    return grant !== null && isGrantActive(grant, this.now()) && grant.categories.has(category);
+    const allowed = grant !== null && isGrantActive(grant, this.now()) && grant.categories.has(category);
+    if (!allowed && this.actor && isUuid(patientId)) this.deniedListener?.(patientId);
+    return allowed;
+  }
+
+  /**
+   * Registers the one listener told of every refused patient (out of scope, or lacking a category):
+   * the request's audit recorder, so denied attempts are audited wherever they are decided.
+   */
+  observeDenials(listener: (patientId: string) => void): void {
+    this.deniedListener = listener;
   }
 
   /**

@@ -37,6 +37,8 @@ export class EmergencyAccessService {
     });
     await this.ctx.em.flush();
     this.ctx.access.invalidate(id);
+    // Audited with the request (never the justification: free text may hold PHI); the compliance monitor raises an event.
+    this.ctx.phiAccess.event({ patientId: id, action: 'EMERGENCY_ACCESS_REQUESTED', outcome: 'ALLOWED', purpose: 'EMERGENCY', details: { emergencyAccessId: grant.id } });
     this.ctx.logger.warn({ emergencyAccessId: grant.id }, 'break-glass emergency access granted; awaiting compliance review');
     return grant;
   }
@@ -54,6 +56,13 @@ export class EmergencyAccessService {
     grant.reviewOutcome = outcome;
     grant.reviewNote = text;
     await this.ctx.em.flush();
+    this.ctx.phiAccess.event({
+      patientId: grant.patientId,
+      action: 'EMERGENCY_ACCESS_REVIEWED',
+      outcome: 'ALLOWED',
+      purpose: 'OPERATIONS',
+      details: { emergencyAccessId: grant.id, reviewOutcome: outcome },
+    });
     return grant;
   }
 

@@ -1,4 +1,5 @@
 import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { auditEntriesFor, PhiAccessRecorder, type PatientAccessSummary } from '../audit/phi-access-recorder.js';
 import type { RequestContext } from '../context.js';
 import type { LiveMetrics } from './live-metrics.js';
 import { StatusUpdateView } from '../schema/status/status-update.type.js';
@@ -16,8 +17,26 @@ function signatureOf(ctx: RequestContext, operationKey: string, view: StatusUpda
   return `${operationKey}\u0000${actor.role}\u0000${actor.tenantId}\u0000${grant.relation}\u0000${[...grant.categories].sort().join(',')}`;
 }
 
+/** One execution of an event: its result and the PHI it carried (audited for each subscriber it reaches). */
+interface EventExecution {
+  readonly result: ExecutionResult;
+  readonly accesses: readonly PatientAccessSummary[];
+}
+
 /** Results per event view (the object shared by every subscriber of one event), per signature. */
-type ResultCache = WeakMap<StatusUpdateView, Map<string, Promise<ExecutionResult>>>;
+type ResultCache = WeakMap<StatusUpdateView, Map<string, Promise<EventExecution>>>;
+
+/**
+ * Audits one delivered event as a READ by this subscriber of the fields it carried (plus anything
+ * refused meanwhile), and waits until the records are durable, before the event is handed over.
+ */
+async function auditDelivery(ctx: RequestContext, execution: EventExecution, eventNumber: number): Promise<void> {
+  const actor = ctx.access.actor;
+  const stray = ctx.phiAccess.take();
+  if (!actor) return;
+  const origin = { requestId: `${ctx.requestId}#${eventNumber}`, clientIp: ctx.clientIp, userAgent: ctx.userAgent };
+  await ctx.services.audit.append(auditEntriesFor(actor, origin, [...execution.accesses, ...stray.accesses], stray.events));
+}
 
 async function* mapEvents(
   source: AsyncIterable<unknown>,
@@ -27,15 +46,22 @@ async function* mapEvents(
 ): AsyncGenerator<ExecutionResult> {
   const ctx = args.contextValue as RequestContext;
   const operationKey = `${args.operationName ?? ''}\u0000${print(args.document)}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-  const run = (payload: unknown) => {
+  // Each execution collects into its own recorder (it may serve several subscribers).
+  const run = async (payload: unknown): Promise<EventExecution> => {
     metrics.liveExecutions.inc();
-    return Promise.resolve(execute({ ...args, rootValue: payload }));
+    const recorder = new PhiAccessRecorder();
+    const result = await execute({ ...args, rootValue: payload, contextValue: { ...ctx, phiAccess: recorder } });
+    return { result, accesses: recorder.take().accesses };
   };
+  let eventNumber = 0;
   for await (const payload of source) {
+    eventNumber += 1;
     const view = (payload as { update?: unknown } | null)?.update;
     const signature = view instanceof StatusUpdateView ? signatureOf(ctx, operationKey, view) : null;
     if (!signature || !(view instanceof StatusUpdateView)) {
-      yield await run(payload);
+      const execution = await run(payload);
+      await auditDelivery(ctx, execution, eventNumber);
+      yield execution.result;
       continue;
     }
     let results = cache.get(view);
@@ -43,13 +69,26 @@ async function* mapEvents(
       results = new Map();
       cache.set(view, results);
     }
-    let result = results.get(signature);
-    if (!result) {
-      result = run(payload);
-      results.set(signature, result);
+    let execution = results.get(signature);
+    if (!execution) {
+      execution = run(payload);
+      results.set(signature, execution);
     }
-    yield await result;
+    const done = await execution;
+    await auditDelivery(ctx, done, eventNumber);
+    yield done.result;
   }
+}
+
+/**
+ * graphql-ws's `execute` for queries and mutations over a WebSocket: like graphql-js's, then the
+ * operation's audit records are written before the result is sent.
+ */
+export async function auditedExecute(args: ExecutionArgs): Promise<ExecutionResult> {
+  const result = await execute(args);
+  const ctx = args.contextValue as RequestContext;
+  await ctx.phiAccess.flush(ctx.services.audit, ctx.access.actor, { requestId: ctx.requestId, clientIp: ctx.clientIp, userAgent: ctx.userAgent });
+  return result;
 }
 
 /**

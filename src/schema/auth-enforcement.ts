@@ -1,5 +1,6 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
+import { recordFieldDenied, recordFieldRead, recordMutationWrite } from '../audit/field-access-audit.js';
 import { PATIENT_DATA_CATEGORIES, type DataCategory } from '../auth/data-category.js';
 import type { RequestContext } from '../context.js';
 import { AuthenticationError, ForbiddenError } from '../errors.js';
@@ -41,8 +42,16 @@ async function enforce(
   }
   const category = rule.category === 'BY_RECORD' ? source.category : rule.category;
   if (!category || !(await ctx.access.allows(source.patientId, category))) {
+    recordFieldDenied(ctx, source.patientId, `${typeName}.${fieldName}`);
     throw ForbiddenError.field(typeName, fieldName);
   }
+  // Every PHI field resolved is audited: batched per patient and flushed before the response.
+  await recordFieldRead(ctx, source.patientId, `${typeName}.${fieldName}`);
+}
+
+/** Whether a rule guards patient data (a mutation of such a field writes a patient's record). */
+function isPatientData(rule: AuthRule): boolean {
+  return rule.category === 'BY_RECORD' || PATIENT_DATA_CATEGORIES.has(rule.category);
 }
 
 /**
@@ -66,13 +75,16 @@ export function enforceAuthRules(schema: GraphQLSchema): GraphQLSchema {
       }
       const rule = parseAuthRule(coordinate, args);
       const isRootField = rootTypes.has(typeName);
+      const auditsWrite = typeName === schema.getMutationType()?.name && isPatientData(rule);
       const resolve = field.resolve ?? defaultFieldResolver;
       const subscribe = field.subscribe;
       return {
         ...field,
         resolve: async (source, fieldArgs, ctx, info) => {
           await enforce(rule, typeName, fieldName, source, ctx, isRootField);
-          return resolve(source, fieldArgs, ctx, info);
+          const result = await resolve(source, fieldArgs, ctx, info);
+          if (auditsWrite) await recordMutationWrite(ctx, coordinate, fieldArgs, info, result);
+          return result;
         },
         ...(subscribe
           ? {

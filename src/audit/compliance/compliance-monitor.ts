@@ -1,0 +1,269 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { CLINICAL_ROLES } from '../../db/entities/index.js';
+import type { AppLogger } from '../../logger.js';
+import type { EventBus } from '../../realtime/event-bus.js';
+import { ACCESS_ACTIONS, hoursNear, storedThresholds, type ComplianceRule, type ComplianceThresholds } from './compliance-rules.js';
+
+/** Audit records evaluated per transaction. */
+const BATCH = 500;
+/** How often every tenant's stream is checked for unevaluated records, in milliseconds (a safety net; appends wake the monitor). */
+const POLL_MS = 30_000;
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+/** The bus channel on which a tenant's new compliance events are announced (ids only). */
+export const complianceChannel = (tenantId: string) => `tenant:${tenantId}:compliance`;
+
+/** One audit record as the rules read it (ids, names of fields, never values). */
+interface StreamRow {
+  seq: string;
+  actor_type: string;
+  actor_id: string;
+  actor_role: string | null;
+  patient_id: string | null;
+  action: string;
+  purpose: string | null;
+  outcome: string;
+  request_id: string | null;
+  details: Record<string, unknown> | string;
+  occurred_ms: string;
+}
+
+/** A compliance event about to be stored. */
+interface Raised {
+  readonly rule: ComplianceRule;
+  readonly actorId: string | null;
+  readonly patientId: string | null;
+  readonly auditSeq: string;
+  readonly occurredMs: number;
+  readonly details: Record<string, string | number | boolean | null>;
+}
+
+const CLINICAL = new Set<string>(CLINICAL_ROLES);
+const ACCESSES = new Set<string>(ACCESS_ACTIONS);
+const ACCESS_LIST = ACCESS_ACTIONS.map((a) => `'${a}'`).join(', ');
+const asTime = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Runs the compliance rules (see `compliance-rules.ts`) over each tenant's audit stream, in order,
+ * from a durable cursor (`compliance_monitor.audit_seq`): each batch of records is evaluated and
+ * its events stored in the transaction that moves the cursor, under the cursor's row lock, so
+ * every record is evaluated once even with several instances, and none is skipped after a crash.
+ * Woken by each committed audit batch, and by a slow poll as a safety net. New events are announced
+ * on the bus for the `complianceEvents` subscription.
+ */
+export class ComplianceMonitor {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly bus: EventBus,
+    private readonly logger: AppLogger,
+    private readonly now: () => number,
+  ) {}
+
+  /** Starts the safety-net poll. */
+  start(): void {
+    this.timer = setInterval(() => void this.pollAll(), POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Stops the poll and waits for runs in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.settle();
+  }
+
+  /** Evaluates a tenant's new audit records soon (coalesced with a run in progress). */
+  wake(tenantId: string): void {
+    if (this.running.has(tenantId)) {
+      this.again.add(tenantId);
+      return;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(tenantId);
+        try {
+          while ((await this.evaluateBatch(tenantId)) === BATCH);
+        } catch (err) {
+          this.logger.error({ err, tenantId }, 'compliance evaluation failed');
+        }
+      } while (this.again.has(tenantId));
+      this.running.delete(tenantId);
+    })();
+    this.running.set(tenantId, run);
+  }
+
+  /** Waits until no evaluation is running or pending (tests, shutdown). */
+  async settle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async pollAll(): Promise<void> {
+    try {
+      const behind = await this.orm.em.fork().execute<Array<{ tenant_id: string }>>(
+        `select h."tenant_id" from "audit_chain_head" h left join "compliance_monitor" m on m."tenant_id" = h."tenant_id"
+         where h."seq" > coalesce(m."audit_seq", 0)`,
+      );
+      for (const row of behind) this.wake(row.tenant_id);
+    } catch (err) {
+      this.logger.warn({ err }, 'compliance poll failed');
+    }
+  }
+
+  /** Evaluates up to one batch of a tenant's unevaluated records; returns how many it read. */
+  private async evaluateBatch(tenantId: string): Promise<number> {
+    let raisedCount = 0;
+    const read = await this.orm.em.fork().transactional(async (tx) => {
+      await tx.execute(`insert into "compliance_monitor" ("tenant_id") values (?) on conflict do nothing`, [tenantId]);
+      const [cursor] = await tx.execute<Array<{ audit_seq: string; event_seq: string }>>(
+        `select "audit_seq", "event_seq" from "compliance_monitor" where "tenant_id" = ? for update`,
+        [tenantId],
+      );
+      const rows = await tx.execute<StreamRow[]>(
+        `select "seq", "actor_type", "actor_id", "actor_role", "patient_id", "action", "purpose", "outcome", "request_id", "details",
+           ((extract(epoch from "occurred_at") * 1000)::bigint)::text as "occurred_ms"
+         from "audit_event" where "tenant_id" = ? and "seq" > ? order by "seq" limit ${BATCH}`,
+        [tenantId, cursor!.audit_seq],
+      );
+      if (rows.length === 0) return 0;
+      const [settings] = await tx.execute<Array<{ thresholds: unknown }>>(`select "thresholds" from "compliance_settings" where "tenant_id" = ?`, [tenantId]);
+      const thresholds = storedThresholds(typeof settings?.thresholds === 'string' ? JSON.parse(settings.thresholds) : settings?.thresholds);
+      let eventSeq = Number(cursor!.event_seq);
+      const store = async (event: Raised) => {
+        eventSeq += 1;
+        raisedCount += 1;
+        await tx.execute(
+          `insert into "compliance_event" ("id", "tenant_id", "seq", "rule", "actor_id", "patient_id", "audit_seq", "details", "occurred_at", "created_at")
+           values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
+          [crypto.randomUUID(), tenantId, String(eventSeq), event.rule, event.actorId, event.patientId, event.auditSeq, JSON.stringify(event.details), asTime(event.occurredMs), asTime(this.now())],
+        );
+      };
+      await new RuleEvaluation(tx, tenantId, thresholds, store).run(rows);
+      await tx.execute(`update "compliance_monitor" set "audit_seq" = ?, "event_seq" = ? where "tenant_id" = ?`, [rows.at(-1)!.seq, String(eventSeq), tenantId]);
+      return rows.length;
+    });
+    if (raisedCount > 0) {
+      await this.bus.publish(complianceChannel(tenantId), JSON.stringify({ tenantId })).catch((err: unknown) => this.logger.warn({ err }, 'compliance announce failed'));
+    }
+    return read;
+  }
+}
+
+/** The rules applied to one batch of a tenant's audit records, inside the monitor's transaction. */
+class RuleEvaluation {
+  constructor(
+    private readonly tx: EntityManager,
+    private readonly tenantId: string,
+    private readonly t: ComplianceThresholds,
+    private readonly store: (event: Raised) => Promise<void>,
+  ) {}
+
+  async run(rows: readonly StreamRow[]): Promise<void> {
+    const lastOfActor = new Map<string, StreamRow>();
+    const operations = new Map<string, StreamRow>();
+    const pairs = new Map<string, StreamRow>();
+    const hours = new Map<string, StreamRow>();
+    for (const row of rows) {
+      if (row.action === 'LOGIN' && row.outcome === 'DENIED' && row.actor_type === 'USER') await this.failedLogins(row);
+      if (row.action === 'EMERGENCY_ACCESS_REQUESTED') await this.breakGlass(row);
+      if (!ACCESSES.has(row.action) || row.outcome !== 'ALLOWED' || row.actor_type !== 'USER' || !row.patient_id) continue;
+      lastOfActor.set(row.actor_id, row);
+      if (row.request_id) operations.set(`${row.actor_id}\u0000${row.request_id}`, row);
+      if (CLINICAL.has(row.actor_role ?? '') && (row.purpose === 'TREATMENT' || row.purpose === 'EMERGENCY')) pairs.set(`${row.actor_id}\u0000${row.patient_id}`, row);
+      hours.set(`${row.actor_id}\u0000${Math.floor(Number(row.occurred_ms) / HOUR_MS)}`, row);
+    }
+    for (const row of hours.values()) await this.outsideUsualHours(row);
+    for (const row of lastOfActor.values()) await this.manyPatients(row);
+    for (const row of operations.values()) await this.bulkExport(row);
+    for (const row of pairs.values()) await this.neverOnCareTeam(row);
+  }
+
+  private async count(sql: string, params: unknown[]): Promise<number> {
+    const [row] = await this.tx.execute<Array<{ n: string | number }>>(sql, params);
+    return Number(row?.n ?? 0);
+  }
+
+  /** Whether this rule already fired for the actor since `sinceMs` (one event per episode, not per record). */
+  private async firedSince(rule: ComplianceRule, actorId: string, sinceMs: number, extra = '', params: unknown[] = []): Promise<boolean> {
+    const n = await this.count(
+      `select count(*) as n from "compliance_event" where "tenant_id" = ? and "rule" = ? and "actor_id" = ? and "occurred_at" > ? ${extra}`,
+      [this.tenantId, rule, actorId, asTime(sinceMs), ...params],
+    );
+    return n > 0;
+  }
+
+  private raise(rule: ComplianceRule, row: StreamRow, details: Raised['details'], patientId: string | null = row.patient_id): Promise<void> {
+    return this.store({ rule, actorId: row.actor_id, patientId, auditSeq: row.seq, occurredMs: Number(row.occurred_ms), details });
+  }
+
+  private async failedLogins(row: StreamRow): Promise<void> {
+    const at = Number(row.occurred_ms);
+    const since = at - this.t.failedLoginWindowMinutes * MINUTE_MS;
+    const failures = await this.count(
+      `select count(*) as n from "audit_event" where "tenant_id" = ? and "action" = 'LOGIN' and "outcome" = 'DENIED' and "actor_id" = ?
+         and "occurred_at" > ? and "seq" <= ?`,
+      [this.tenantId, row.actor_id, asTime(since), row.seq],
+    );
+    if (failures < this.t.failedLogins || (await this.firedSince('REPEATED_FAILED_LOGINS', row.actor_id, since))) return;
+    await this.raise('REPEATED_FAILED_LOGINS', row, { failures, windowMinutes: this.t.failedLoginWindowMinutes }, null);
+  }
+
+  private async breakGlass(row: StreamRow): Promise<void> {
+    const details = typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, unknown>) : row.details;
+    await this.raise('BREAK_GLASS', row, { emergencyAccessId: typeof details['emergencyAccessId'] === 'string' ? details['emergencyAccessId'] : null });
+  }
+
+  private async outsideUsualHours(row: StreamRow): Promise<void> {
+    const at = Number(row.occurred_ms);
+    const hour = new Date(at).getUTCHours();
+    // The baseline ends an hour before this access, so a burst of unusual activity cannot make itself usual.
+    const history = await this.tx.execute<Array<{ h: number | string; n: number | string }>>(
+      `select extract(hour from "occurred_at" at time zone 'UTC')::int as h, count(*) as n from "audit_event"
+       where "tenant_id" = ? and "actor_id" = ? and "action" in (${ACCESS_LIST}) and "outcome" = 'ALLOWED'
+         and "occurred_at" > ? and "occurred_at" <= ? group by 1`,
+      [this.tenantId, row.actor_id, asTime(at - this.t.usualHoursBaselineDays * 24 * HOUR_MS), asTime(at - HOUR_MS)],
+    );
+    const total = history.reduce((sum, r) => sum + Number(r.n), 0);
+    if (total < this.t.usualHoursMinHistory) return;
+    if (history.some((r) => hoursNear(Number(r.h), hour))) return;
+    if (await this.firedSince('OUTSIDE_USUAL_HOURS', row.actor_id, at - HOUR_MS)) return;
+    await this.raise('OUTSIDE_USUAL_HOURS', row, { hourUtc: hour, baselineAccesses: total });
+  }
+
+  private async manyPatients(row: StreamRow): Promise<void> {
+    const at = Number(row.occurred_ms);
+    const since = at - this.t.manyPatientsWindowMinutes * MINUTE_MS;
+    const patients = await this.count(
+      `select count(distinct "patient_id") as n from "audit_event" where "tenant_id" = ? and "actor_id" = ? and "action" in (${ACCESS_LIST})
+         and "outcome" = 'ALLOWED' and "occurred_at" > ? and "seq" <= ?`,
+      [this.tenantId, row.actor_id, asTime(since), row.seq],
+    );
+    if (patients < this.t.manyPatients || (await this.firedSince('MANY_PATIENTS', row.actor_id, since))) return;
+    await this.raise('MANY_PATIENTS', row, { patients, windowMinutes: this.t.manyPatientsWindowMinutes }, null);
+  }
+
+  private async bulkExport(row: StreamRow): Promise<void> {
+    const records = await this.count(
+      `select count(distinct "patient_id") as n from "audit_event" where "tenant_id" = ? and "actor_id" = ? and "request_id" = ?
+         and "action" in (${ACCESS_LIST}) and "outcome" = 'ALLOWED' and "seq" <= ?`,
+      [this.tenantId, row.actor_id, row.request_id, row.seq],
+    );
+    if (records < this.t.bulkExportRecords) return;
+    if (await this.firedSince('BULK_EXPORT', row.actor_id, 0, `and "details"->>'requestId' = ?`, [row.request_id])) return;
+    await this.raise('BULK_EXPORT', row, { requestId: row.request_id, patients: records }, null);
+  }
+
+  private async neverOnCareTeam(row: StreamRow): Promise<void> {
+    const memberships = await this.count(
+      `select count(*) as n from "care_team_member" where "tenant_id" = ? and "patient_id" = ? and "user_id"::text = ?`,
+      [this.tenantId, row.patient_id, row.actor_id],
+    );
+    if (memberships > 0) return;
+    if (await this.firedSince('NEVER_ON_CARE_TEAM', row.actor_id, 0, `and "patient_id" = ?`, [row.patient_id])) return;
+    await this.raise('NEVER_ON_CARE_TEAM', row, { purpose: row.purpose });
+  }
+}
