@@ -1,24 +1,20 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
 import type { PatientAccess } from '../auth/patient-access.js';
-import { isGrantActive, resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.js';
+import { resolvePatientGrants } from '../auth/patient-grants.js';
 import { StatusUpdate, Tenant, type StatusKind } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
 import { StatusUpdateView, type StatusUpdateEvent } from '../schema/status/status-update.type.js';
+import type { AlertEvent } from '../schema/alert/alert.type.js';
+import { alertEventsAfter, loadAlertEvents, type LoadedAlertEvent } from '../alerting/alert-events.js';
 import { BusUnavailableError } from '../errors.js';
 import { BoundedQueue, type QueueBounds } from './bounded-queue.js';
+import { LiveSubscription, type LiveFilter, type LiveItem } from './live-subscription.js';
+
+export type { LiveFilter, LiveItem, LiveStream } from './live-subscription.js';
 import { Channels, type EventBus } from './event-bus.js';
 import type { LiveMetrics } from './live-metrics.js';
 import type { PublishedEvent } from './outbox-relay.js';
 import { DEFAULT_RELEVANCE, relevanceTable, type RelevanceTable } from './relevance.js';
-
-/** What a live subscriber asked for. */
-export interface LiveFilter {
-  readonly patientIds?: readonly string[] | null;
-  readonly kinds?: readonly StatusKind[] | null;
-  /** Replay everything after this tenant cursor before going live. */
-  readonly sinceSeq?: number | null;
-}
 
 /**
  * An access change announced on the bus: a patient's care team changed (for one user, or for
@@ -26,72 +22,11 @@ export interface LiveFilter {
  */
 export type AccessChange =
   | { readonly type: 'CARE_TEAM'; readonly patientId: string; readonly userId: string | null }
-  | { readonly type: 'ROUTING' };
+  | { readonly type: 'ROUTING' }
+  /** The tenant's role permissions changed: every grant is looked up again. */
+  | { readonly type: 'PERMISSIONS' };
 
 const REPLAY_PAGE = 500;
-
-/** One open live subscription on this instance. */
-class LiveSubscription {
-  /** Highest cursor delivered (or skipped as not relevant); later events below it are duplicates. */
-  lastSeq: number;
-  /** While replaying from the database, live events wait here. */
-  private pending: Array<{ seq: number; view: StatusUpdateView }> | null = null;
-
-  constructor(
-    readonly access: PatientAccess,
-    readonly grants: Map<string, PatientGrant>,
-    readonly filter: LiveFilter,
-    readonly queue: BoundedQueue<StatusUpdateEvent>,
-    private readonly relevance: () => RelevanceTable,
-    private readonly now: () => number,
-  ) {
-    this.lastSeq = filter.sinceSeq ?? 0;
-  }
-
-  get userId(): string {
-    return this.access.actor!.userId;
-  }
-
-  /**
-   * Whether this subscriber should receive an event about this patient and kind: never beyond its
-   * grant; the patient gets all of her own; a clinician who named `kinds` gets those kinds, and
-   * otherwise what the tenant's routing table says is relevant to her care-team role.
-   */
-  wants(patientId: string, kind: StatusKind): boolean {
-    if (this.filter.kinds && !this.filter.kinds.includes(kind)) return false;
-    const grant = this.grants.get(patientId);
-    if (!grant || !isGrantActive(grant, this.now()) || !grant.categories.has(STATUS_KIND_CATEGORY[kind])) return false;
-    if (this.filter.kinds || grant.relation === 'SELF') return true;
-    return grant.careTeamRole !== null && this.relevance()[kind].includes(grant.careTeamRole);
-  }
-
-  beginReplay(): void {
-    this.pending = [];
-  }
-
-  /** Delivers a live event, or holds it while a replay runs. Duplicates (at or below `lastSeq`) are dropped. */
-  offer(seq: number, view: StatusUpdateView): void {
-    if (this.pending) {
-      this.pending.push({ seq, view });
-      return;
-    }
-    this.deliver(seq, view);
-  }
-
-  deliver(seq: number, view: StatusUpdateView): void {
-    if (seq <= this.lastSeq) return;
-    this.lastSeq = seq;
-    this.queue.push({ cursor: view.cursor, update: view });
-  }
-
-  /** Ends a replay: delivers held live events in cursor order, skipping those the replay already sent. */
-  endReplay(): void {
-    const held = this.pending ?? [];
-    this.pending = null;
-    held.sort((a, b) => a.seq - b.seq);
-    for (const { seq, view } of held) this.deliver(seq, view);
-  }
-}
 
 /**
  * The live subscribers of one tenant on this instance, and the bus subscriptions feeding them.
@@ -110,7 +45,10 @@ interface TenantRoom {
 }
 
 /**
- * Delivers committed status updates to the live subscribers on this instance that may see them.
+ * Delivers committed status updates and alert changes to the live subscribers on this instance
+ * that may see them. Events are routed by type: STATUS_UPDATE_LOGGED to `patientUpdates`
+ * subscribers (by relevance and grant), ALERT_CHANGED to `alerts` subscribers (by the alert's
+ * audience and grant, see `alertConcerns`).
  *
  * One bus subscription per tenant per instance, whatever the number of subscribers. For each event
  * the update is loaded once and its view built once, then handed to each entitled subscriber; the
@@ -147,6 +85,15 @@ export class LiveFeed {
    * the client unsubscribes, or `onOverflow` runs when the client reads too slowly.
    */
   async open(access: PatientAccess, em: EntityManager, filter: LiveFilter, onOverflow: () => void): Promise<AsyncIterableIterator<StatusUpdateEvent>> {
+    return (await this.openStream(access, em, { ...filter, stream: 'STATUS' }, onOverflow)) as AsyncIterableIterator<StatusUpdateEvent>;
+  }
+
+  /** Opens an `alerts` subscription: alert changes the caller is meant to see, replayed from `sinceSeq` first. */
+  async openAlerts(access: PatientAccess, em: EntityManager, sinceSeq: number | null, onOverflow: () => void): Promise<AsyncIterableIterator<AlertEvent>> {
+    return (await this.openStream(access, em, { sinceSeq, stream: 'ALERTS' }, onOverflow)) as AsyncIterableIterator<AlertEvent>;
+  }
+
+  private async openStream(access: PatientAccess, em: EntityManager, filter: LiveFilter, onOverflow: () => void): Promise<AsyncIterableIterator<LiveItem>> {
     const actor = access.requireActor();
     const grants = await resolvePatientGrants(em, actor, this.now(), filter.patientIds ?? undefined);
     access.seed(grants);
@@ -155,7 +102,7 @@ export class LiveFeed {
       this.metrics.slowConsumersDropped.inc();
       onOverflow();
     };
-    const queue = new BoundedQueue<StatusUpdateEvent>(this.bounds, overflow, () => this.leave(actor.tenantId, subscription));
+    const queue = new BoundedQueue<LiveItem>(this.bounds, overflow, () => this.leave(actor.tenantId, subscription));
     const room = this.roomOf(actor.tenantId);
     subscription = new LiveSubscription(access, grants, filter, queue, () => room.relevance, this.now);
     if (filter.sinceSeq != null) subscription.beginReplay();
@@ -266,37 +213,66 @@ export class LiveFeed {
     if (room.batch.length === 1) setImmediate(() => this.flushBatch(room));
   }
 
+  /**
+   * Who may receive an event: for a status update, exactly (relevance and grant); for an alert
+   * change, the alerts subscribers with a grant for the patient (the audience is known only once
+   * the step is loaded).
+   */
   private recipientsOf(room: TenantRoom, event: PublishedEvent): LiveSubscription[] {
+    if (event.type === 'ALERT_CHANGED') {
+      return [...room.subscribers].filter((s) => s.stream === 'ALERTS' && s.grants.has(event.patientId) && event.seq > s.lastSeq);
+    }
     return [...room.subscribers].filter((s) => s.wants(event.patientId, event.kind as StatusKind) && event.seq > s.lastSeq);
   }
 
-  /** Loads the batched events' updates at once and hands them over in arrival order. */
+  /** Loads the batched events' updates and alert steps at once and hands them over in arrival order. */
   private flushBatch(room: TenantRoom): void {
     const events = room.batch.splice(0);
     if (events.length === 0) return;
-    const loading = this.orm.em
-      .fork()
-      .find(StatusUpdate, { id: { $in: events.map((e) => e.subjectId) } })
-      .catch((err: unknown) => {
-        this.logger.error({ err }, 'could not load status updates for live delivery');
-        return [];
-      });
+    const alertEvents = events.filter((e) => e.type === 'ALERT_CHANGED');
+    const statusIds = events.filter((e) => e.type !== 'ALERT_CHANGED').map((e) => e.subjectId);
+    const loading = (statusIds.length === 0 ? Promise.resolve([]) : this.orm.em.fork().find(StatusUpdate, { id: { $in: statusIds } })).catch((err: unknown) => {
+      this.logger.error({ err }, 'could not load status updates for live delivery');
+      return [];
+    });
+    const loadingAlerts = (
+      alertEvents.length === 0 ? Promise.resolve(new Map<number, LoadedAlertEvent>()) : loadAlertEvents(this.orm.em.fork(), alertEvents[0]!.tenantId, alertEvents.map((e) => e.seq))
+    ).catch((err: unknown) => {
+      this.logger.error({ err }, 'could not load alert changes for live delivery');
+      return new Map<number, LoadedAlertEvent>();
+    });
     this.inOrder(room, async () => {
       const rows = new Map((await loading).map((row) => [row.id, row]));
+      const alerts = await loadingAlerts;
       const now = Date.now();
       for (const event of events) {
+        if (event.type === 'ALERT_CHANGED') {
+          this.deliverAlert(room, event, alerts.get(event.seq), now);
+          continue;
+        }
         const row = rows.get(event.subjectId);
         if (!row || row.tenantId !== event.tenantId) continue;
         // Access may have changed while the rows loaded: check each subscriber now.
         const recipients = this.recipientsOf(room, event);
         if (recipients.length === 0) continue;
         const view = new StatusUpdateView(row);
-        for (const subscriber of recipients) subscriber.offer(event.seq, view);
+        for (const subscriber of recipients) subscriber.offer(event.seq, { cursor: view.cursor, update: view });
         this.metrics.eventsDelivered.inc({ kind: event.kind }, recipients.length);
         const lagSeconds = Math.max(0, now - event.committedAt) / 1000;
         for (let i = 0; i < recipients.length; i++) this.metrics.deliveryLag.observe(lagSeconds);
       }
     });
+  }
+
+  /** Hands one loaded alert change to the alerts subscribers it concerns (checked now, after loading). */
+  private deliverAlert(room: TenantRoom, event: PublishedEvent, loaded: LoadedAlertEvent | undefined, now: number): void {
+    if (!loaded || loaded.patientId !== event.patientId) return;
+    const recipients = this.recipientsOf(room, event).filter((s) => s.wantsAlert(loaded));
+    if (recipients.length === 0) return;
+    for (const subscriber of recipients) subscriber.offer(event.seq, loaded.event);
+    this.metrics.eventsDelivered.inc({ kind: 'ALERT' }, recipients.length);
+    const lagSeconds = Math.max(0, now - event.committedAt) / 1000;
+    for (let i = 0; i < recipients.length; i++) this.metrics.deliveryLag.observe(lagSeconds);
   }
 
   /**
@@ -318,6 +294,16 @@ export class LiveFeed {
       });
       return;
     }
+    if (change.type === 'PERMISSIONS') {
+      // Every grant of the tenant may have narrowed: nothing is delivered until each is looked up again.
+      const everyone = [...room.subscribers];
+      for (const subscriber of everyone) {
+        for (const patientId of subscriber.grants.keys()) subscriber.access.setGrant(patientId, null);
+        subscriber.grants.clear();
+      }
+      this.inOrder(room, () => this.regrantAll(everyone));
+      return;
+    }
     const affected = [...room.subscribers].filter(
       (s) => (change.userId === null || s.userId === change.userId) && (!s.filter.patientIds || s.filter.patientIds.includes(change.patientId)),
     );
@@ -327,6 +313,22 @@ export class LiveFeed {
     }
     const { patientId } = change;
     this.inOrder(room, () => this.recheck(affected, patientId));
+  }
+
+  /** Looks every grant of these subscribers up again (after the tenant's role permissions changed). */
+  private async regrantAll(subscribers: readonly LiveSubscription[]): Promise<void> {
+    for (const subscriber of subscribers) {
+      try {
+        const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, this.now(), subscriber.filter.patientIds ?? undefined);
+        if (subscriber.queue.isEnded) continue;
+        for (const [patientId, grant] of grants) {
+          subscriber.grants.set(patientId, grant);
+          subscriber.access.setGrant(patientId, grant);
+        }
+      } catch (err) {
+        this.logger.error({ err }, 'could not re-check a live subscriber after a permissions change');
+      }
+    }
   }
 
   /** Looks a patient's grant up again for subscribers whose access to her changed. */
@@ -345,10 +347,14 @@ export class LiveFeed {
     }
   }
 
-  /** Sends a subscriber every entitled update after its `lastSeq`, from the database, in cursor order. */
+  /** Sends a subscriber every entitled event of its stream after its `lastSeq`, from the database, in cursor order. */
   private async replay(tenantId: string, subscription: LiveSubscription): Promise<void> {
     const patientIds = [...subscription.grants.keys()];
     if (patientIds.length === 0) return;
+    if (subscription.stream === 'ALERTS') {
+      await this.replayAlerts(tenantId, subscription, patientIds);
+      return;
+    }
     const em = this.orm.em.fork();
     let after = subscription.lastSeq;
     for (;;) {
@@ -365,9 +371,28 @@ export class LiveFeed {
       for (const row of rows) {
         if (subscription.queue.isEnded) return;
         after = row.seq;
-        if (subscription.wants(row.patientId, row.kind as StatusKind)) subscription.deliver(row.seq, new StatusUpdateView(row));
+        if (subscription.wants(row.patientId, row.kind as StatusKind)) {
+          const view = new StatusUpdateView(row);
+          subscription.deliver(row.seq, { cursor: view.cursor, update: view });
+        }
       }
       if (rows.length < REPLAY_PAGE) return;
+      em.clear();
+    }
+  }
+
+  /** Sends an alerts subscriber every announced alert step meant for it after its `lastSeq`, in cursor order. */
+  private async replayAlerts(tenantId: string, subscription: LiveSubscription, patientIds: readonly string[]): Promise<void> {
+    const em = this.orm.em.fork();
+    let after = subscription.lastSeq;
+    for (;;) {
+      const page = await alertEventsAfter(em, tenantId, patientIds, after, REPLAY_PAGE);
+      for (const loaded of page.events) {
+        if (subscription.queue.isEnded) return;
+        if (subscription.wantsAlert(loaded)) subscription.deliver(loaded.seq, loaded.event);
+      }
+      if (!page.full || page.lastSeq === null) return;
+      after = page.lastSeq;
       em.clear();
     }
   }

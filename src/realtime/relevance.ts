@@ -30,3 +30,26 @@ export function relevanceTable(overrides: RelevanceOverrides | null | undefined)
   }
   return table;
 }
+
+/** Who an alert event is meant for (the alert's routing plus the escalation targets paged so far). */
+export interface AlertAudience {
+  readonly roles: readonly string[];
+  readonly userIds: readonly string[];
+}
+
+/**
+ * Whether an alert event concerns a subscriber: a care-team member whose role is in the audience,
+ * or a user the escalation chain names; and in both cases only with a grant for the patient that
+ * covers the alert's data category (a mental-health alert never reaches the lactation consultant
+ * unless the patient shares that category). The patient herself never receives clinician alerts.
+ */
+export function alertConcerns(
+  grant: { readonly relation: string; readonly careTeamRole: string | null; readonly categories: ReadonlySet<string> } | undefined,
+  userId: string,
+  audience: AlertAudience,
+  category: string,
+): boolean {
+  if (!grant || grant.relation === 'SELF' || grant.relation === 'ADMIN' || !grant.categories.has(category)) return false;
+  if (audience.userIds.includes(userId)) return true;
+  return grant.relation === 'CARE_TEAM' && grant.careTeamRole !== null && audience.roles.includes(grant.careTeamRole);
+}

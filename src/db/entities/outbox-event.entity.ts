@@ -1,7 +1,10 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-/** Kinds of event written to the outbox. */
-export const EVENT_TYPES = ['STATUS_UPDATE_LOGGED'] as const;
+/**
+ * Kinds of event written to the outbox: a status update was logged (subject: the update), an alert
+ * was raised, paged, acknowledged or resolved (subject: the alert; see `src/alerting`).
+ */
+export const EVENT_TYPES = ['STATUS_UPDATE_LOGGED', 'ALERT_CHANGED'] as const;
 
 /** One of {@link EVENT_TYPES}. */
 export type EventType = (typeof EVENT_TYPES)[number];

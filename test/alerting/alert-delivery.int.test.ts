@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from 'graphql-ws';
+import { TestTenant } from '../helpers/builders.js';
+import { gqlOk, quietPeriod, wsClient } from '../helpers/graphql-client.js';
+import { subscribeLive } from '../helpers/live.js';
+import { rawSql, startTestServer, type TestServer } from '../helpers/test-server.js';
+import {
+  ALERTS, alertingTeam, alertsOf, createProtocol, historyOf, runDue, screeningProtocolInput, submitEpds, type AlertEventPayload, type AlertingTeam,
+} from './alerting-helpers.js';
+
+describe('alerts raised from logged updates', () => {
+  let ts: TestServer;
+  const clients: Client[] = [];
+  const connect = (token: string): Client => {
+    const client = wsClient(ts.wsUrl, token);
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    // Tests drive the worker with runDue(); the poll only backs them up. Each test uses its own tenant
+    // (protocols are tenant-wide).
+    ts = await startTestServer({ env: { CRADLE_ALERTING_POLL_MS: '60000' } });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((c) => c.dispose()));
+    await ts?.close();
+  });
+
+  it('delivers a CRITICAL EPDS self-harm alert to the mental-health specialist and not to the lactation consultant', async () => {
+    const team: AlertingTeam = await alertingTeam(await TestTenant.create(ts));
+    const specialist = await subscribeLive<AlertEventPayload>(ts, connect(team.mentalHealth.token), ALERTS);
+    const lactation = await subscribeLive<AlertEventPayload>(ts, connect(team.lactation.token), ALERTS);
+    const patientFeed = await subscribeLive<AlertEventPayload>(ts, connect(team.patient.user!.token), ALERTS).catch((err: unknown) => err);
+    const updateId = await submitEpds(ts, team.patient, 2);
+    await runDue(ts);
+    const [event] = await specialist.waitFor(1);
+    expect(event!.alerts.action).toBe('PAGED');
+    expect(event!.alerts.alert).toMatchObject({
+      severity: 'CRITICAL',
+      status: 'OPEN',
+      protocolVersion: 1,
+      escalationTier: 1,
+      escalationRound: 0,
+      incompleteData: false,
+      evidence: [{ id: updateId, kind: 'SCREENING' }],
+    });
+    expect(event!.alerts.alert.protocol.name).toMatch(/EPDS self-harm/);
+    await quietPeriod(400);
+    expect(lactation.received).toHaveLength(0);
+    expect(specialist.received).toHaveLength(1);
+    // The patient may not subscribe to clinician alerts at all.
+    expect(patientFeed).toBeInstanceOf(Error);
+    const messages = await gqlOk<{ mySafetyMessages: Array<{ template: string; text: string }> }>(
+      ts.url, '{ mySafetyMessages { template text } }', {}, team.patient.user!.token,
+    );
+    expect(messages.mySafetyMessages.map((m) => m.template)).toEqual(['CRISIS_LINE']);
+    const tasks = await rawSql(ts, 'select title, assigned_role, status from follow_up_task where patient_id = ?', [team.patient.id]);
+    expect(tasks).toEqual([{ title: 'Immediate suicide-risk assessment', assigned_role: 'MENTAL_HEALTH_SPECIALIST', status: 'OPEN' }]);
+  });
+
+  it('attaches a repeated match as evidence without paging again, and a higher severity breaks through', async () => {
+    const team = await alertingTeam(await TestTenant.create(ts));
+    const protocolId = await createProtocol(ts, team.coordinator, screeningProtocolInput({
+      name: 'EPDS any answer',
+      condition: 'screening.instrument == "EPDS"',
+      severity: 'INFO',
+      routeTo: ['PRIMARY_CARE_PROVIDER'],
+      tiers: [{ role: 'PRIMARY_CARE_PROVIDER', minutes: 30 }],
+    }));
+    const gpFeed = await subscribeLive<AlertEventPayload>(ts, connect(team.gp.token), ALERTS);
+    const first = await submitEpds(ts, team.patient, 0);
+    await runDue(ts);
+    await gpFeed.waitFor(1);
+    const second = await submitEpds(ts, team.patient, 0);
+    await runDue(ts);
+    await quietPeriod(400);
+    expect(gpFeed.received).toHaveLength(1);
+    const alerts = (await alertsOf(ts, team.patient.id)).filter((a) => a['protocol_id'] === protocolId);
+    expect(alerts).toHaveLength(1);
+    const history = await historyOf(ts, alerts[0]!['id'] as string);
+    expect(history.map((h) => h['action'])).toEqual(['RAISED', 'PAGED', 'EVIDENCE_ADDED']);
+    const evidence = await rawSql(ts, 'select status_update_id from alert_evidence where alert_id = ?', [alerts[0]!['id']]);
+    expect(evidence.map((e) => e['status_update_id']).sort()).toEqual([first, second].sort());
+
+    // A new version at a higher severity: the open alert is raised and paged again.
+    await gqlOk(ts.url, 'mutation($id: ID!, $input: UpdateProtocolInput!) { updateProtocol(id: $id, input: $input) { id } }', {
+      id: protocolId,
+      input: { severity: 'WARNING', changeNote: 'More urgent' },
+    }, team.coordinator.token);
+    await submitEpds(ts, team.patient, 0);
+    await runDue(ts);
+    const [, raised] = await gpFeed.waitFor(2);
+    expect(raised!.alerts.alert).toMatchObject({ id: alerts[0]!['id'], severity: 'WARNING', status: 'OPEN', protocolVersion: 1 });
+    expect((await alertsOf(ts, team.patient.id)).filter((a) => a['protocol_id'] === protocolId)).toHaveLength(1);
+  });
+
+  it('routes a mental-health alert to the lactation consultant only once the patient shares mental-health data', async () => {
+    const team = await alertingTeam(await TestTenant.create(ts));
+    await createProtocol(ts, team.coordinator, screeningProtocolInput({
+      name: 'Screening for feeding team',
+      condition: 'screening.instrument == "EPDS"',
+      severity: 'CRITICAL',
+      routeTo: ['LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST'],
+      tiers: [{ role: 'LACTATION_CONSULTANT', minutes: 10 }],
+    }));
+    const lactation = await subscribeLive<AlertEventPayload>(ts, connect(team.lactation.token), ALERTS);
+    await submitEpds(ts, team.patient, 0);
+    await runDue(ts);
+    await quietPeriod(400);
+    expect(lactation.received).toHaveLength(0);
+
+    await gqlOk(ts.url, 'mutation($input: GrantConsentInput!) { grantConsent(input: $input) { id } }', {
+      input: { patientId: team.patient.id, type: 'DATA_SHARING', categories: ['MENTAL_HEALTH'], version: 'v1' },
+    }, team.patient.user!.token);
+    const shared = await subscribeLive<AlertEventPayload>(ts, connect(team.lactation.token), ALERTS);
+    await submitEpds(ts, team.patient, 0);
+    await runDue(ts);
+    const [event] = await shared.waitFor(1);
+    expect(event!.alerts.alert.severity).toBe('CRITICAL');
+  });
+
+  it('stops delivering alerts to a clinician removed from the care team', async () => {
+    const team = await alertingTeam(await TestTenant.create(ts));
+    const specialist = await subscribeLive<AlertEventPayload>(ts, connect(team.mentalHealth.token), ALERTS);
+    await gqlOk(ts.url, 'mutation($p: ID!, $u: ID!) { removeCareTeamMember(patientId: $p, userId: $u) }', { p: team.patient.id, u: team.mentalHealth.id }, team.coordinator.token);
+    await quietPeriod(100);
+    await submitEpds(ts, team.patient, 3);
+    await runDue(ts);
+    await quietPeriod(400);
+    expect(specialist.received).toHaveLength(0);
+    expect((await alertsOf(ts, team.patient.id)).some((a) => a['severity'] === 'CRITICAL')).toBe(true);
+  });
+
+  it('replays alert changes after a cursor, then goes live, with no gap and no duplicate while alerts are raised', async () => {
+    const tenant = await TestTenant.create(ts);
+    const team = await alertingTeam(tenant);
+    const others = [];
+    for (let i = 0; i < 3; i++) others.push(await tenant.patient(team.coordinator, { team: [team.mentalHealth], withLogin: true }));
+    const control = await subscribeLive<AlertEventPayload>(ts, connect(team.mentalHealth.token), ALERTS);
+    await submitEpds(ts, team.patient, 1);
+    await runDue(ts);
+    const [first] = await control.waitFor(1);
+    // Alerts keep being raised (and acknowledged) while a second subscription resumes from the first cursor.
+    const producing = (async () => {
+      for (const patient of others) {
+        await submitEpds(ts, patient, 2);
+        await runDue(ts);
+      }
+      const open = await gqlOk<{ alerts: { edges: Array<{ node: { id: string } }> } }>(ts.url, '{ alerts(status: OPEN, first: 1) { edges { node { id } } } }', {}, team.mentalHealth.token);
+      await gqlOk(ts.url, 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id } }', { id: open.alerts.edges[0]!.node.id }, team.mentalHealth.token);
+    })();
+    const resumed = await subscribeLive<AlertEventPayload>(ts, connect(team.mentalHealth.token), ALERTS, { since: first!.alerts.cursor });
+    await producing;
+    await control.waitFor(5);
+    await resumed.waitFor(4);
+    await submitEpds(ts, team.patient, 3);
+    await runDue(ts);
+    await control.waitFor(6);
+    await resumed.waitFor(5);
+    await quietPeriod(400);
+    const cursors = (events: AlertEventPayload[]) => events.map((e) => e.alerts.cursor);
+    expect(cursors(resumed.received)).toEqual(cursors(control.received).slice(1));
+    expect(control.received.map((e) => e.alerts.action)).toContain('ACKNOWLEDGED');
+    expect(new Set(cursors(control.received)).size).toBe(control.received.length);
+  });
+
+  it('lists alerts by status for clinicians whose access covers them, and hides them from others', async () => {
+    const team = await alertingTeam(await TestTenant.create(ts));
+    await submitEpds(ts, team.patient, 1);
+    await runDue(ts);
+    const list = `query($s: AlertStatus) { alerts(status: $s, first: 10) { edges { node { id severity patient { id } } } pageInfo { hasNextPage } } }`;
+    const mine = await gqlOk<{ alerts: { edges: Array<{ node: { id: string; severity: string; patient: { id: string } } }> } }>(
+      ts.url, list, { s: 'OPEN' }, team.mentalHealth.token,
+    );
+    const forPatient = mine.alerts.edges.filter((e) => e.node.patient.id === team.patient.id);
+    expect(forPatient.map((e) => e.node.severity)).toEqual(['CRITICAL']);
+    const lactation = await gqlOk<{ alerts: { edges: Array<{ node: { id: string } }> } }>(ts.url, list, { s: 'OPEN' }, team.lactation.token);
+    expect(lactation.alerts.edges.map((e) => e.node.id)).not.toContain(forPatient[0]!.node.id);
+  });
+});
