@@ -4,6 +4,8 @@ import { createUser } from './auth/user.service.js';
 import { ConfigError, loadConfig } from './config.js';
 import { Tenant } from './db/entities/index.js';
 import { openDatabase } from './db/orm.js';
+import { KEY_COMMANDS_USAGE, runKeyCommand } from './crypto/key-commands.js';
+import { AUDIT_COMMANDS_USAGE, runAuditVerify } from './audit/audit-verify-command.js';
 import { AppError } from './errors.js';
 
 const USAGE = `Usage: npm run cradle -- <command> [options]
@@ -13,6 +15,8 @@ Commands:
       Creates a tenant and its first ADMIN; prints {"tenantId","adminUserId"} as JSON.
   migrate
       Applies pending database migrations.
+${KEY_COMMANDS_USAGE}
+${AUDIT_COMMANDS_USAGE}
 
 Uses DATABASE_URL when set, else the embedded database under CRADLE_DATA_DIR (./.cradle).`;
 
@@ -42,7 +46,7 @@ async function main(argv: string[]): Promise<void> {
       const email = values['admin-email'];
       const password = values['admin-password'];
       if (!name || !email || !password) fail(`tenant:create needs --name, --admin-email and --admin-password.\n\n${USAGE}`);
-      const db = await openDatabase(config.database);
+      const db = await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true });
       try {
         const result = await db.orm.em.fork().transactional(async (em) => {
           const tenant = em.create(Tenant, { id: crypto.randomUUID(), name, eventSeq: 0 });
@@ -67,6 +71,16 @@ async function main(argv: string[]): Promise<void> {
       } finally {
         await db.close();
       }
+      return;
+    }
+    case 'keys:rotate-kek':
+    case 'keys:reencrypt':
+      process.stdout.write(`${JSON.stringify(await runKeyCommand(command, rest, config))}\n`);
+      return;
+    case 'audit:verify': {
+      const report = await runAuditVerify(rest, config);
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (!report.valid) process.exit(1);
       return;
     }
     default:

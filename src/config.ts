@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** Where Cradle keeps its data: the embedded PGlite default or a PostgreSQL server. */
@@ -35,6 +37,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** How long break-glass emergency access lasts, in minutes. */
   readonly emergencyAccessMinutes: number;
+  /** The smallest group research answers may show (k-anonymity small-cell threshold); smaller groups are withheld. */
+  readonly researchMinGroupSize: number;
   /** Largest accepted HTTP request body, in bytes. */
   readonly maxBodyBytes: number;
   /** How many proxies in front of Cradle append to X-Forwarded-For and are trusted (0: use the TCP peer). */
@@ -57,6 +61,64 @@ export interface Config {
   readonly allowedOrigins: readonly string[];
   /** Limits every GraphQL operation must stay within, on both transports. */
   readonly operationLimits: OperationLimitsConfig;
+  /** Field-level encryption at rest: where the key-encryption key comes from (`src/crypto`). */
+  readonly fieldEncryption: FieldEncryptionConfig;
+  /** Signed checkpoints of the audit chains, kept outside the database (see `src/audit/audit-checkpoint.ts`). */
+  readonly auditCheckpoint: AuditCheckpointConfig;
+  /**
+   * How often the alerting worker (`src/alerting`) polls PostgreSQL for committed status updates to
+   * evaluate, due escalation pages and due scheduled protocols, in milliseconds.
+   */
+  readonly alertingPollMs: number;
+  /** Secure messaging (the Signal key directory and mailbox, `src/crypto/signal`). */
+  readonly messaging: MessagingConfig;
+}
+
+/** Limits and timings of secure messaging. */
+export interface MessagingConfig {
+  /** Most messaging devices one user may register. */
+  readonly maxDevicesPerUser: number;
+  /** Most one-time prekeys (EC or Kyber, each) in one upload. */
+  readonly maxPreKeysPerUpload: number;
+  /** A device is told its one-time prekeys run low when either count falls below this. */
+  readonly lowPreKeyThreshold: number;
+  /** Largest ciphertext body of one envelope, in bytes (decoded). */
+  readonly maxEnvelopeBytes: number;
+  /** Largest sum of ciphertext bodies in one `sendMessage`, in bytes (decoded). */
+  readonly maxSendBytes: number;
+  /** How long an unacknowledged envelope is kept, in milliseconds. */
+  readonly retentionMs: number;
+  /** How often expired envelopes are purged, in milliseconds. */
+  readonly purgeIntervalMs: number;
+}
+
+/** Where and how audit chain heads are checkpointed. */
+export interface AuditCheckpointConfig {
+  /** The append-only checkpoint file; null disables checkpoints (then a cut-off tail is found only through the chain-head row). */
+  readonly file: string | null;
+  /** HMAC-SHA256 key signing each checkpoint. */
+  readonly key: string;
+  /** How often checkpoints are written, in milliseconds (and once at shutdown). */
+  readonly intervalMs: number;
+}
+
+/**
+ * Where the key-encryption key (KEK) that wraps the data keys of field encryption comes from:
+ * `CRADLE_KEK` (base64, 32 bytes), `CRADLE_KEK_FILE` (a file holding that), a key file generated
+ * under the data directory on first start (development), or a random key that lives as long as the
+ * process (in-memory databases only). Reading and generating files is `crypto/kek-source.ts`'s job.
+ */
+export type KekSource =
+  | { readonly kind: 'inline'; readonly keyBase64: string }
+  | { readonly kind: 'file'; readonly path: string; readonly createIfMissing: boolean }
+  | { readonly kind: 'ephemeral' };
+
+/** Settings of field-level encryption at rest. */
+export interface FieldEncryptionConfig {
+  /** The current KEK: wraps new data keys, and every data key once `keys:rotate-kek` has run. */
+  readonly kek: KekSource;
+  /** Previous KEKs (base64, `CRADLE_KEK_PREVIOUS`, comma-separated): still unwrap keys not yet re-wrapped. */
+  readonly previousKeksBase64: readonly string[];
 }
 
 /** Static limits on the shape of a GraphQL operation, checked at validation (before any resolver runs). */
@@ -121,6 +183,7 @@ const envSchema = z.object({
   CRADLE_RELAY_POLL_MS: integerString(10, 60000).default(1000),
   CRADLE_SHUTDOWN_GRACE_MS: integerString(0, 120000).default(10000),
   CRADLE_EMERGENCY_ACCESS_MINUTES: integerString(5, 24 * 60).default(240),
+  CRADLE_RESEARCH_MIN_GROUP_SIZE: integerString(2, 1000).default(11),
   CRADLE_MAX_BODY_BYTES: integerString(1024, 10 * 1024 * 1024).default(1024 * 1024),
   CRADLE_TRUSTED_PROXY_HOPS: integerString(0, 5).default(0),
   CRADLE_LIVE_BUFFER_EVENTS: integerString(10, 100_000).default(1000),
@@ -133,6 +196,20 @@ const envSchema = z.object({
   CRADLE_MAX_ALIASES: integerString(0, 1000).default(15),
   CRADLE_MAX_QUERY_COST: integerString(10, 1_000_000).default(5000),
   CRADLE_MAX_DIRECTIVES: integerString(0, 1000).default(50),
+  CRADLE_KEK: z.string().optional(),
+  CRADLE_KEK_FILE: z.string().min(1).optional(),
+  CRADLE_KEK_PREVIOUS: z.string().default(''),
+  CRADLE_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  CRADLE_AUDIT_CHECKPOINT_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  CRADLE_AUDIT_CHECKPOINT_INTERVAL_MS: integerString(1000, 86_400_000).default(60_000),
+  CRADLE_ALERTING_POLL_MS: integerString(10, 60000).default(500),
+  CRADLE_MESSAGING_MAX_DEVICES: integerString(1, 127).default(5),
+  CRADLE_MESSAGING_MAX_PREKEYS_PER_UPLOAD: integerString(1, 1000).default(100),
+  CRADLE_MESSAGING_LOW_PREKEYS: integerString(0, 1000).default(10),
+  CRADLE_MESSAGING_MAX_ENVELOPE_BYTES: integerString(256, 1024 * 1024).default(64 * 1024),
+  CRADLE_MESSAGING_MAX_SEND_BYTES: integerString(256, 8 * 1024 * 1024).default(512 * 1024),
+  CRADLE_MESSAGING_RETENTION_DAYS: integerString(1, 365).default(30),
+  CRADLE_MESSAGING_PURGE_INTERVAL_MS: integerString(1000, 86_400_000).default(3_600_000),
 });
 
 /**
@@ -157,6 +234,40 @@ function parseAllowedOrigins(list: string, problems: string[]): string[] {
   return origins;
 }
 
+/** Whether a string is the base64 of exactly 32 bytes (a KEK). */
+function isKeyBase64(value: string): boolean {
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+}
+
+/**
+ * The KEK settings: `CRADLE_KEK` or `CRADLE_KEK_FILE` (required in production); otherwise a key
+ * file generated under `CRADLE_DATA_DIR`, or with `CRADLE_IN_MEMORY_DB` an ephemeral key.
+ */
+function parseFieldEncryption(
+  e: { CRADLE_KEK?: string | undefined; CRADLE_KEK_FILE?: string | undefined; CRADLE_KEK_PREVIOUS: string; CRADLE_PRODUCTION?: boolean | undefined; NODE_ENV?: string | undefined; CRADLE_IN_MEMORY_DB: boolean; CRADLE_DATA_DIR: string },
+  problems: string[],
+): FieldEncryptionConfig {
+  const production = e.CRADLE_PRODUCTION ?? e.NODE_ENV === 'production';
+  if (e.CRADLE_KEK !== undefined && !isKeyBase64(e.CRADLE_KEK)) {
+    problems.push('CRADLE_KEK: must be the base64 of 32 random bytes (generate one with `openssl rand -base64 32`)');
+  }
+  if (e.CRADLE_KEK !== undefined && e.CRADLE_KEK_FILE !== undefined) problems.push('CRADLE_KEK_FILE: set either CRADLE_KEK or CRADLE_KEK_FILE, not both');
+  if (production && e.CRADLE_KEK === undefined && e.CRADLE_KEK_FILE === undefined) {
+    problems.push('CRADLE_KEK: required in production (or CRADLE_KEK_FILE, or a KMS provider); generate one with `openssl rand -base64 32`');
+  }
+  const previous = e.CRADLE_KEK_PREVIOUS.split(',').map((k) => k.trim()).filter(Boolean);
+  if (previous.some((k) => !isKeyBase64(k))) problems.push('CRADLE_KEK_PREVIOUS: must be comma-separated base64 keys of 32 bytes each');
+  const kek: KekSource =
+    e.CRADLE_KEK !== undefined
+      ? { kind: 'inline', keyBase64: e.CRADLE_KEK }
+      : e.CRADLE_KEK_FILE !== undefined
+        ? { kind: 'file', path: e.CRADLE_KEK_FILE, createIfMissing: false }
+        : e.CRADLE_IN_MEMORY_DB
+          ? { kind: 'ephemeral' }
+          : { kind: 'file', path: join(e.CRADLE_DATA_DIR, 'kek.key'), createIfMissing: true };
+  return Object.freeze({ kek, previousKeksBase64: Object.freeze(previous) });
+}
+
 /**
  * Reads and validates configuration from an environment map (normally `process.env`).
  * Reports every invalid setting at once, each naming the variable and what to do.
@@ -174,6 +285,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     problems.push('CRADLE_TOKEN_SECRET: required when DATABASE_URL is set (generate one with `openssl rand -hex 32`)');
   }
   const allowedOrigins = parseAllowedOrigins(e.CRADLE_ALLOWED_ORIGINS, problems);
+  const fieldEncryption = parseFieldEncryption(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: DatabaseConfig = usingRealDatabase
@@ -196,6 +308,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     relayPollMs: e.CRADLE_RELAY_POLL_MS,
     shutdownGraceMs: e.CRADLE_SHUTDOWN_GRACE_MS,
     emergencyAccessMinutes: e.CRADLE_EMERGENCY_ACCESS_MINUTES,
+    researchMinGroupSize: e.CRADLE_RESEARCH_MIN_GROUP_SIZE,
     maxBodyBytes: e.CRADLE_MAX_BODY_BYTES,
     trustedProxyHops: e.CRADLE_TRUSTED_PROXY_HOPS,
     liveBufferEvents: e.CRADLE_LIVE_BUFFER_EVENTS,
@@ -203,11 +316,28 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     wsKeepAliveMs: e.CRADLE_WS_KEEPALIVE_MS,
     production: e.CRADLE_PRODUCTION ?? e.NODE_ENV === 'production',
     allowedOrigins: Object.freeze(allowedOrigins),
+    auditCheckpoint: Object.freeze({
+      // The embedded default keeps its checkpoints beside its data; elsewhere they must be configured.
+      file: e.CRADLE_AUDIT_CHECKPOINT_FILE ?? (database.kind === 'pglite' && database.dataDir !== null ? join(database.dataDir, 'audit-checkpoints.jsonl') : null),
+      key: e.CRADLE_AUDIT_CHECKPOINT_KEY ?? createHmac('sha256', e.CRADLE_TOKEN_SECRET ?? DEMO_TOKEN_SECRET).update('cradle-audit-checkpoint').digest('hex'),
+      intervalMs: e.CRADLE_AUDIT_CHECKPOINT_INTERVAL_MS,
+    }),
+    alertingPollMs: e.CRADLE_ALERTING_POLL_MS,
+    fieldEncryption,
     operationLimits: Object.freeze({
       maxDepth: e.CRADLE_MAX_QUERY_DEPTH,
       maxAliases: e.CRADLE_MAX_ALIASES,
       maxCost: e.CRADLE_MAX_QUERY_COST,
       maxDirectives: e.CRADLE_MAX_DIRECTIVES,
+    }),
+    messaging: Object.freeze({
+      maxDevicesPerUser: e.CRADLE_MESSAGING_MAX_DEVICES,
+      maxPreKeysPerUpload: e.CRADLE_MESSAGING_MAX_PREKEYS_PER_UPLOAD,
+      lowPreKeyThreshold: e.CRADLE_MESSAGING_LOW_PREKEYS,
+      maxEnvelopeBytes: e.CRADLE_MESSAGING_MAX_ENVELOPE_BYTES,
+      maxSendBytes: e.CRADLE_MESSAGING_MAX_SEND_BYTES,
+      retentionMs: e.CRADLE_MESSAGING_RETENTION_DAYS * 86_400_000,
+      purgeIntervalMs: e.CRADLE_MESSAGING_PURGE_INTERVAL_MS,
     }),
   });
 }

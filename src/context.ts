@@ -1,13 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AlertingWorker } from './alerting/alerting-worker.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { AuditTrail } from './audit/audit-services.js';
+import { PhiAccessRecorder } from './audit/phi-access-recorder.js';
 import type { Actor } from './auth/actor.js';
 import { PatientAccess } from './auth/patient-access.js';
 import type { SessionService } from './auth/session.service.js';
 import type { AccessTokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
+import { tenantScopedEm } from './db/tenant-scope.js';
 import type { AppLogger } from './logger.js';
 import type { EventBus } from './realtime/event-bus.js';
 import type { LiveFeed } from './realtime/live-feed.js';
 import type { LiveMetrics } from './realtime/live-metrics.js';
+import type { MailboxHub } from './crypto/signal/mailbox-hub.js';
 import type { OutboxRelay } from './realtime/outbox-relay.js';
 
 /** What a running server shares with every request: built once by `createServer`. */
@@ -23,6 +29,17 @@ export interface ServerServices {
   /** The clock, in milliseconds since the epoch; injected so tests control time. */
   readonly now: () => number;
   readonly metrics: LiveMetrics;
+  /** Care-protocol evaluation, scheduled protocols and durable escalation on this instance (`src/alerting`). */
+  readonly alerting: AlertingWorker;
+  /** Secure messaging on this instance: live inboxes, low-prekey alerts, the retention purge. */
+  readonly messaging: MailboxHub;
+  /**
+   * The audit trail (an `AuditSink`): `append(entries)` resolves once the records are durable.
+   * Concurrent appends are group-committed per tenant chain; see `audit/audit-log.ts`.
+   */
+  readonly audit: AuditLog;
+  /** The audit trail's checkpoints and compliance monitor (besides the writer above). */
+  readonly auditTrail: AuditTrail;
 }
 
 /**
@@ -33,7 +50,17 @@ export interface ServerServices {
 export interface RequestContext {
   readonly requestId: string;
   readonly transport: 'http' | 'ws';
+  /**
+   * The request's EntityManager, confined by PostgreSQL row-level security to the caller's tenant
+   * (nothing at all for an anonymous caller); see `db/tenant-scope.ts`.
+   */
   readonly em: EntityManager;
+  /**
+   * An EntityManager outside the tenant wall, for the steps of authentication that happen before
+   * a tenant is known (sign-in by e-mail, refresh-token and enrolment-token lookups). Nothing else
+   * may use it.
+   */
+  readonly authEm: EntityManager;
   readonly access: PatientAccess;
   readonly services: ServerServices;
   readonly logger: AppLogger;
@@ -41,6 +68,10 @@ export interface RequestContext {
   readonly disconnect: ((code: number, reason: string) => void) | null;
   /** The client's address as the socket reports it (login lockout); null when unknown. */
   readonly clientIp: string | null;
+  /** The client's User-Agent header (for the audit trail); null when absent. */
+  readonly userAgent: string | null;
+  /** The PHI this operation touched or was refused, flushed to the audit trail before the response leaves. */
+  readonly phiAccess: PhiAccessRecorder;
 }
 
 /** Builds a request context for a caller (null when anonymous). */
@@ -52,16 +83,23 @@ export function createRequestContext(
   requestId: string = crypto.randomUUID(),
   disconnect: RequestContext['disconnect'] = null,
   clientIp: string | null = null,
+  userAgent: string | null = null,
 ): RequestContext {
-  const em = rootEm.fork();
+  const em = tenantScopedEm(rootEm, actor?.tenantId ?? null);
+  const phiAccess = new PhiAccessRecorder();
+  const access = new PatientAccess(em, actor, services.now);
+  access.observeDenials((patientId) => phiAccess.denied(patientId, null));
   return {
     requestId,
     transport,
     em,
-    access: new PatientAccess(em, actor, services.now),
+    authEm: rootEm.fork(),
+    access,
     services,
     logger: services.logger.child({ requestId, ...(actor ? { actorId: actor.userId, role: actor.role } : {}) }),
     disconnect,
     clientIp,
+    userAgent: userAgent === null ? null : userAgent.slice(0, 500),
+    phiAccess,
   };
 }

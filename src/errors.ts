@@ -102,6 +102,19 @@ export class NotFoundError extends AppError {
   static statusUpdate(field = 'id'): NotFoundError {
     return NotFoundError.of('status update', field);
   }
+  static protocol(field = 'id'): NotFoundError {
+    return NotFoundError.of('protocol', field);
+  }
+  static protocolVersion(field = 'version'): NotFoundError {
+    return NotFoundError.of('protocol version', field);
+  }
+  static alert(field = 'id'): NotFoundError {
+    return NotFoundError.of('alert', field);
+  }
+  /** A messaging device the caller does not own (or that does not exist). */
+  static messagingDevice(field = 'deviceId'): NotFoundError {
+    return NotFoundError.of('messaging device', field);
+  }
 }
 
 /** Input failed validation; `field` names the input field at fault (a path such as `input.answers[3]`). */
@@ -115,6 +128,26 @@ export class BadInputError extends AppError {
   }
   static cursor(field = 'after'): BadInputError {
     return BadInputError.field(field, 'The cursor is not valid.');
+  }
+  /** A protocol definition problem (see `validateDefinition`); CEL errors carry their 1-based position in the message. */
+  static protocolDefinition(problem: { field: string; message: string; position?: { line: number; column: number } }): BadInputError {
+    const where = problem.position ? ` (line ${problem.position.line}, column ${problem.position.column})` : '';
+    return new BadInputError('BAD_USER_INPUT', `${problem.message}${where}`, {
+      field: problem.field,
+      ...(problem.position ? { line: problem.position.line, column: problem.position.column } : {}),
+    });
+  }
+  /** Built-in protocols are locked baselines: they can be tightened, never disabled. */
+  static builtInProtocolLocked(field = 'enabled'): BadInputError {
+    return BadInputError.field(field, 'Built-in protocols cannot be disabled; tighten their parameters instead.');
+  }
+  /** A messaging key, signature or body that is not strict base64, or decodes to the wrong length. */
+  static encoding(field: string, expected: string): BadInputError {
+    return BadInputError.field(field, `${field} must be ${expected}, base64-encoded.`);
+  }
+  /** A signed prekey or Kyber prekey whose signature does not verify against the device's identity key. */
+  static preKeySignature(field: string): BadInputError {
+    return BadInputError.field(field, `${field} does not verify against the identity key.`);
   }
 }
 
@@ -137,6 +170,22 @@ export class ConflictError extends AppError {
   }
   static totpEnrolmentNotBegun(): ConflictError {
     return new ConflictError('CONFLICT', 'Begin TOTP enrolment first.');
+  }
+  /** The user already has the most messaging devices allowed. */
+  static deviceLimit(max: number): ConflictError {
+    return new ConflictError('CONFLICT', `A user may register at most ${max} messaging devices. Remove one first.`, { reason: 'DEVICE_LIMIT', field: 'input' });
+  }
+  /**
+   * The recipient devices of a `sendMessage` are not exactly the current devices of each recipient
+   * (Signal's 409 and 410): for each user, the devices missing from the request, the ones named that
+   * do not exist, and the ones whose registration id changed (re-fetch their bundles).
+   */
+  static deviceMismatch(mismatches: ReadonlyArray<{ userId: string; missingDevices: number[]; extraDevices: number[]; staleDevices: number[] }>): ConflictError {
+    return new ConflictError('CONFLICT', 'The recipient devices are not current. Update your device lists and sessions, then send again.', {
+      reason: 'DEVICE_MISMATCH',
+      field: 'input.messages',
+      mismatches,
+    });
   }
   static patientAccountTaken(): ConflictError {
     return new ConflictError('CONFLICT', 'That user account already belongs to a patient record.', { field: 'input.userId' });

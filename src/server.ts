@@ -5,6 +5,8 @@ import type { DestinationStream } from 'pino';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { auditPlugin } from './audit/audit-plugin.js';
+import { startAuditTrail } from './audit/audit-services.js';
 import type { Actor } from './auth/actor.js';
 import { SessionService } from './auth/session.service.js';
 import { AccessTokenIssuer, bearerToken } from './auth/tokens.js';
@@ -13,6 +15,7 @@ import { createRequestContext, type RequestContext, type ServerServices } from '
 import { openDatabase, type Database } from './db/orm.js';
 import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
 import { Tenant } from './db/entities/index.js';
+import { AlertingWorker } from './alerting/alerting-worker.js';
 import { createErrorNormaliser } from './error-normaliser.js';
 import { clientAddress } from './http/client-address.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
@@ -23,8 +26,9 @@ import { BusPubSub } from './realtime/bus-pubsub.js';
 import { CradleCloseCode, CradleCloseReason } from './realtime/close-codes.js';
 import type { EventBus } from './realtime/event-bus.js';
 import { LiveFeed } from './realtime/live-feed.js';
+import { MailboxHub } from './crypto/signal/mailbox-hub.js';
 import { LiveMetrics } from './realtime/live-metrics.js';
-import { createSharedSubscribe } from './realtime/shared-execution.js';
+import { auditedExecute, createSharedSubscribe } from './realtime/shared-execution.js';
 import { MemoryEventBus } from './realtime/memory-event-bus.js';
 import { OutboxRelay } from './realtime/outbox-relay.js';
 import { RedisEventBus } from './realtime/redis-event-bus.js';
@@ -109,7 +113,7 @@ function loggingPlugin(): ApolloServerPlugin<RequestContext> {
 export async function createServer(config: Readonly<Config>, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? Date.now;
-  const database = overrides.database ?? (await openDatabase(config.database));
+  const database = overrides.database ?? (await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true }));
   let demoLogins: DemoLogin[] | null = null;
   if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
     demoLogins = await seedDemoTenant(database.orm.em.fork(), now());
@@ -123,14 +127,19 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const tokens = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, config.accessTokenTtlSeconds, now);
   const sessionSockets = new SessionSockets(bus, logger, now);
   await sessionSockets.start();
+  const auditTrail = startAuditTrail({ orm: database.orm, config, bus, logger, now });
   const sessions = new SessionService(
     tokens,
     { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000, activityWriteIntervalMs: 60_000 },
     now,
     sessionSockets.announce,
+    undefined,
+    auditTrail.log,
   );
   sessionSockets.checkAfterReconnect((ids) => sessions.endedAmong(database.orm.em.fork(), ids));
-  const services: ServerServices = { config, logger, bus, relay, feed, tokens, sessions, now, metrics };
+  const messaging = new MailboxHub(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, config.messaging, now);
+  const alerting = new AlertingWorker(database.orm, relay, logger, now, config.alertingPollMs, auditTrail.log);
+  const services: ServerServices = { config, logger, bus, relay, feed, tokens, sessions, now, metrics, audit: auditTrail.log, auditTrail, messaging, alerting };
   const schema = await buildCradleSchema(new BusPubSub(bus, logger));
 
   // One rule set and one normaliser for both transports; graphql-ws never sees Apollo's options.
@@ -145,7 +154,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     introspection: true,
     validationRules: [...validationRules],
     csrfPrevention: true,
-    plugins: [loggingPlugin()],
+    plugins: [loggingPlugin(), auditPlugin()],
   });
   await apollo.start();
 
@@ -177,7 +186,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       }
       if (url.pathname === '/graphql') {
         await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
-          createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, clientAddress(req, config.trustedProxyHops)),
+          createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, clientAddress(req, config.trustedProxyHops), req.headers['user-agent'] ?? null),
         );
         return;
       }
@@ -213,6 +222,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     {
       schema,
       subscribe: createSharedSubscribe(metrics),
+      execute: auditedExecute,
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const extra = ctx.extra as WsExtra;
@@ -234,7 +244,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload, validationRules),
       context: (ctx, id) => {
         const extra = ctx.extra as WsExtra;
-        return createRequestContext(services, database.orm.em, extra.actor ?? null, 'ws', `${id}`, (code, reason) => extra.socket.close(code, reason));
+        return createRequestContext(services, database.orm.em, extra.actor ?? null, 'ws', `${id}`, (code, reason) => extra.socket.close(code, reason),
+          clientAddress(extra.request, config.trustedProxyHops), extra.request.headers['user-agent'] ?? null);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => normaliseError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -249,6 +260,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     httpServer.listen(config.port, config.host, () => resolve());
   });
   relay.start();
+  alerting.start();
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
@@ -264,9 +276,12 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       await stopped;
       clearTimeout(grace);
       await feed!.close();
+      await messaging.close();
       await sessionSockets.stop();
+      await alerting.stop();
       await relay.stop();
       await apollo.stop();
+      await auditTrail.close();
       if (!overrides.bus) await bus.close();
       if (!overrides.database) await database.close();
       logger.info('server stopped');

@@ -27,6 +27,18 @@ export const DATA_CATEGORIES = [
   'CARE_TEAM',
   /** The category of the record the field belongs to (a status update's data takes its kind's category). */
   'BY_RECORD',
+  /**
+   * Messaging metadata: devices, public keys, envelopes (sender, recipient, time, ciphertext). Owned
+   * by users, not patients: services check ownership and who may message whom.
+   */
+  'MESSAGING',
+  /** The audit trail and compliance events: who touched which fields of whom, when and why; never the values. */
+  'AUDIT',
+  /**
+   * Anonymised aggregates for research: counts and statistics over groups of at least k consenting
+   * patients, never an individual's data (`src/research`).
+   */
+  'DEIDENTIFIED',
 ] as const;
 
 /** One of {@link DATA_CATEGORIES}. */
@@ -57,27 +69,13 @@ export const STATUS_KIND_CATEGORY: Readonly<Record<StatusKind, DataCategory>> = 
 const ALL_PATIENT_CATEGORIES = [...PATIENT_DATA_CATEGORIES];
 
 /**
- * Which patient-data categories each care-team role may read for the patients it is assigned to:
- * the minimum necessary for the job (HIPAA 164.502(b)). Mental-health data reaches the GP, the
- * midwife (who runs the postnatal EPDS), the mental-health specialist and the coordinator, not the
- * lactation consultant.
+ * The most an ADMIN may ever be given of a patient (`setRolePermissions`): who she is, how to reach
+ * her and who cares for her, never clinical data. The database enforces the same limit.
  */
-export const CARE_TEAM_ROLE_CATEGORIES: Readonly<Record<ClinicalRole, ReadonlySet<DataCategory>>> = {
-  PRIMARY_CARE_PROVIDER: new Set(ALL_PATIENT_CATEGORIES),
-  CARE_COORDINATOR: new Set(ALL_PATIENT_CATEGORIES),
-  MIDWIFE: new Set(ALL_PATIENT_CATEGORIES),
-  MENTAL_HEALTH_SPECIALIST: new Set(['IDENTITY', 'CONTACT', 'MENTAL_HEALTH', 'MATERNAL', 'CARE_TEAM']),
-  LACTATION_CONSULTANT: new Set(['IDENTITY', 'CONTACT', 'FEEDING', 'INFANT', 'CARE_TEAM']),
-};
+export const ADMIN_PERMITTABLE_CATEGORIES: ReadonlySet<DataCategory> = new Set(['IDENTITY', 'CONTACT', 'CARE_TEAM']);
 
 /** What a clinician may read under break-glass emergency access: everything clinical, for a limited time. */
 export const EMERGENCY_CATEGORIES: ReadonlySet<DataCategory> = new Set(ALL_PATIENT_CATEGORIES);
 
 /** What a patient may read of her own record: everything. */
 export const SELF_CATEGORIES: ReadonlySet<DataCategory> = new Set(ALL_PATIENT_CATEGORIES);
-
-/**
- * What an ADMIN may read of any patient in its tenant, to administer care teams: who she is and
- * who cares for her, no clinical data.
- */
-export const ADMIN_CATEGORIES: ReadonlySet<DataCategory> = new Set(['IDENTITY', 'CARE_TEAM']);

@@ -1,10 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CareTeamMember, Consent, EmergencyAccess, Patient, type ClinicalRole } from '../db/entities/index.js';
+import { CLINICAL_ROLES, CareTeamMember, Consent, EmergencyAccess, Patient, RoleDataCategory, type ClinicalRole, type Role } from '../db/entities/index.js';
 import type { Actor } from './actor.js';
 import { asDate } from '../schema/common/dates.js';
-import {
-  ADMIN_CATEGORIES, CARE_TEAM_ROLE_CATEGORIES, EMERGENCY_CATEGORIES, PATIENT_DATA_CATEGORIES, SELF_CATEGORIES, type DataCategory,
-} from './data-category.js';
+import { EMERGENCY_CATEGORIES, PATIENT_DATA_CATEGORIES, SELF_CATEGORIES, type DataCategory } from './data-category.js';
 
 /** Why a caller may see a patient. */
 export type PatientRelation = 'SELF' | 'CARE_TEAM' | 'EMERGENCY' | 'ADMIN';
@@ -27,7 +25,21 @@ export function isGrantActive(grant: PatientGrant, now: number): boolean {
 
 /** The clinical roles that may hold a care-team membership or break glass. */
 function isClinician(actor: Actor): actor is Actor & { role: ClinicalRole } {
-  return actor.role in CARE_TEAM_ROLE_CATEGORIES;
+  return (CLINICAL_ROLES as readonly string[]).includes(actor.role);
+}
+
+/**
+ * The tenant's role permissions (roles and permissions as data, `role_data_category`): which
+ * patient-data categories each of `roles` may read. A role without rows reads nothing.
+ */
+export async function roleCategories(em: EntityManager, tenantId: string, roles: readonly Role[]): Promise<Map<Role, Set<DataCategory>>> {
+  const byRole = new Map<Role, Set<DataCategory>>(roles.map((r) => [r, new Set<DataCategory>()]));
+  if (roles.length === 0) return byRole;
+  const rows = await em.find(RoleDataCategory, { tenantId, role: { $in: [...new Set(roles)] } }, { fields: ['role', 'category'] });
+  for (const row of rows) {
+    if (PATIENT_DATA_CATEGORIES.has(row.category as DataCategory)) byRole.get(row.role as Role)?.add(row.category as DataCategory);
+  }
+  return byRole;
 }
 
 /**
@@ -53,10 +65,10 @@ async function sharedCategories(em: EntityManager, tenantId: string, patientIds:
 /**
  * Computes the caller's grants for patients in its own tenant:
  * - the patient herself (SELF, everything);
- * - active care-team members, by their care-team role, plus what the patient shares with her team
- *   through an active DATA_SHARING consent;
+ * - active care-team members, by their care-team role (the tenant's role permissions), plus what the
+ *   patient shares with her team through an active DATA_SHARING consent;
  * - a clinician with an unexpired break-glass grant (EMERGENCY, all clinical categories, until it ends);
- * - the tenant's ADMINs (identity and care team only).
+ * - the tenant's ADMINs (what the tenant's role permissions give ADMIN: never clinical data).
  * Researchers and compliance officers get none. With `patientIds`, only those patients are considered.
  *
  * This is the one place that decides who may see which patient; requests and live subscriptions
@@ -78,8 +90,12 @@ export async function resolvePatientGrants(
     return grants;
   }
   if (actor.role === 'ADMIN') {
-    const all = await em.find(Patient, { tenantId: actor.tenantId, ...idFilter }, { fields: ['id'] });
-    for (const p of all) grants.set(p.id, { patientId: p.id, relation: 'ADMIN', careTeamRole: null, categories: ADMIN_CATEGORIES, expiresAt: null });
+    const [all, permissions] = await Promise.all([
+      em.find(Patient, { tenantId: actor.tenantId, ...idFilter }, { fields: ['id'] }),
+      roleCategories(em, actor.tenantId, ['ADMIN']),
+    ]);
+    const categories: ReadonlySet<DataCategory> = permissions.get('ADMIN') ?? new Set();
+    for (const p of all) grants.set(p.id, { patientId: p.id, relation: 'ADMIN', careTeamRole: null, categories, expiresAt: null });
     return grants;
   }
   if (!isClinician(actor)) return grants;
@@ -92,10 +108,13 @@ export async function resolvePatientGrants(
       { fields: ['patientId', 'expiresAt'], orderBy: { expiresAt: 'desc' } },
     ),
   ]);
-  const shared = await sharedCategories(em, actor.tenantId, memberships.map((m) => m.patientId), now);
+  const [shared, permissions] = await Promise.all([
+    sharedCategories(em, actor.tenantId, memberships.map((m) => m.patientId), now),
+    roleCategories(em, actor.tenantId, memberships.map((m) => m.role as ClinicalRole)),
+  ]);
   for (const m of memberships) {
     const role = m.role as ClinicalRole;
-    const categories = new Set([...CARE_TEAM_ROLE_CATEGORIES[role], ...(shared.get(m.patientId) ?? [])]);
+    const categories = new Set([...(permissions.get(role) ?? []), ...(shared.get(m.patientId) ?? [])]);
     grants.set(m.patientId, { patientId: m.patientId, relation: 'CARE_TEAM', careTeamRole: role, categories, expiresAt: null });
   }
   for (const e of emergencies) {

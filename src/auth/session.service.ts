@@ -1,6 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AuditSink } from '../audit/audit-entry.js';
+import { auditLoginFailed, auditLoginSucceeded } from '../audit/login-audit.js';
+import { blindIndexOf } from '../crypto/field-crypto.js';
 import { AuthSession, User, type Role, type SessionEndReason } from '../db/entities/index.js';
-import { AuthenticationError } from '../errors.js';
+import { AppError, AuthenticationError } from '../errors.js';
 import type { Actor } from './actor.js';
 import type { SessionEnd, SessionEndListener, SessionsEnded } from './session-ended.js';
 import { attemptKeys, LoginLockout } from './session-lockout.js';
@@ -54,6 +57,7 @@ export class SessionService {
    * @param policy idle and absolute lifetimes
    * @param now the clock, in milliseconds since the epoch (tests move it)
    * @param ended told, after the change is committed, which sessions ended (their WebSockets close)
+   * @param audit where sign-ins, successful and refused, are audited (null: not audited, unit tests)
    */
   constructor(
     private readonly tokens: AccessTokenIssuer,
@@ -61,6 +65,7 @@ export class SessionService {
     private readonly now: () => number,
     private readonly ended: SessionEndListener = async () => undefined,
     lockout?: LoginLockout,
+    private readonly audit: AuditSink | null = null,
   ) {
     this.lockout = lockout ?? new LoginLockout(now);
   }
@@ -72,14 +77,26 @@ export class SessionService {
    * missing or wrong second factor (`totp`: see `checkSecondFactor`), which counts as a failure too.
    */
   async login(em: EntityManager, email: string, password: string, clientIp: string | null, totp: string | null = null): Promise<SignedIn> {
-    const keys = attemptKeys(normaliseEmail(email), clientIp);
-    await this.lockout.begin(em, keys);
-    const user = await verifyCredentials(em, email, password, { code: totp, now: this.now() });
-    if (!user) throw AuthenticationError.invalidCredentials();
-    await this.lockout.succeeded(em, keys);
-    const now = this.now();
-    const id = crypto.randomUUID();
-    return this.open(em, user, { id, familyId: id, parentId: null, absoluteExpiresAt: now + this.policy.absoluteMs }, now);
+    // The account is counted under its e-mail's keyed blind index, never the address itself.
+    const keys = attemptKeys(blindIndexOf(em, 'email', email), clientIp);
+    let signedIn: SignedIn;
+    try {
+      await this.lockout.begin(em, keys);
+      const user = await verifyCredentials(em, email, password, { code: totp, now: this.now() });
+      if (!user) throw AuthenticationError.invalidCredentials();
+      await this.lockout.succeeded(em, keys);
+      const now = this.now();
+      const id = crypto.randomUUID();
+      signedIn = await this.open(em, user, { id, familyId: id, parentId: null, absoluteExpiresAt: now + this.policy.absoluteMs }, now);
+    } catch (err) {
+      if (this.audit && err instanceof AppError) {
+        const reason = String(err.extensions['reason'] ?? err.extensions['code']);
+        await auditLoginFailed(this.audit, em, email, clientIp, reason);
+      }
+      throw err;
+    }
+    if (this.audit) await auditLoginSucceeded(this.audit, signedIn.actor, clientIp);
+    return signedIn;
   }
 
   /**
@@ -170,6 +187,22 @@ export class SessionService {
     }
     for (const id of sessionIds) if (!known.has(id)) add('EXPIRED', id);
     return [...byReason].map(([reason, ids]) => ({ sessionIds: ids, reason }));
+  }
+
+  /**
+   * Ends every active session of a user at once (an ADMIN disabled the account or reset its second
+   * factor): tokens stop working on the next request, refresh tokens are refused, and WebSockets
+   * close with 4401 on every instance.
+   */
+  async endUserSessions(em: EntityManager, userId: string, reason: 'ACCOUNT_DISABLED' | 'SECOND_FACTOR_RESET'): Promise<number> {
+    const revoked: Array<{ id: string }> = await em
+      .createQueryBuilder(AuthSession)
+      .update({ revokedAt: new Date(this.now()), revokedReason: reason })
+      .where({ userId, revokedAt: null })
+      .returning(['id'])
+      .execute('all');
+    if (revoked.length > 0) await this.ended({ sessionIds: revoked.map((row) => row.id), reason });
+    return revoked.length;
   }
 
   private async revokeFamily(em: EntityManager, familyId: string, reason: SessionEndReason): Promise<void> {

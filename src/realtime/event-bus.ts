@@ -34,4 +34,10 @@ export const Channels = {
    * reason), so every instance closes the WebSockets authenticated with them.
    */
   sessionsEnded: 'sessions:ended',
+  /**
+   * Mailbox news of one tenant (JSON {@link import('../crypto/signal/mailbox-news.js').MailboxNews}:
+   * a device row id and envelope sequence numbers, never bodies), so the instance holding the
+   * device's `inbox` subscription loads and delivers new envelopes.
+   */
+  tenantMailbox: (tenantId: string) => `tenant:${tenantId}:mailbox`,
 } as const;

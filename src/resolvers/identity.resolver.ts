@@ -23,7 +23,7 @@ export class IdentityResolver {
     @Arg('totp', () => String, { nullable: true }) totp: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<AuthPayload> {
-    return payloadOf(ctx, await ctx.services.sessions.login(ctx.em, email, password, ctx.clientIp, totp ?? null));
+    return payloadOf(ctx, await ctx.services.sessions.login(ctx.authEm, email, password, ctx.clientIp, totp ?? null));
   }
 
   @Mutation(() => AuthPayload, {
@@ -31,7 +31,7 @@ export class IdentityResolver {
   })
   @Auth.public('CREDENTIALS')
   async refreshSession(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
-    return payloadOf(ctx, await ctx.services.sessions.refresh(ctx.em, refreshToken));
+    return payloadOf(ctx, await ctx.services.sessions.refresh(ctx.authEm, refreshToken));
   }
 
   @Mutation(() => Boolean, { description: "Signs out: the caller's access and refresh tokens stop working at once." })

@@ -25,7 +25,7 @@ export class TotpResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<TotpEnrolment> {
     const service = new TotpService(ctx.services.now);
-    return service.begin(ctx.em, await enrollingUser(ctx, service, enrolmentToken));
+    return service.begin(ctx.authEm, await enrollingUser(ctx, service, enrolmentToken));
   }
 
   @Mutation(() => TotpRecoveryCodes, {
@@ -39,7 +39,7 @@ export class TotpResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<TotpRecoveryCodes> {
     const service = new TotpService(ctx.services.now);
-    const recoveryCodes = await service.confirm(ctx.em, await enrollingUser(ctx, service, enrolmentToken), code, ctx.clientIp);
+    const recoveryCodes = await service.confirm(ctx.authEm, await enrollingUser(ctx, service, enrolmentToken), code, ctx.clientIp);
     return { recoveryCodes };
   }
 
@@ -48,7 +48,7 @@ export class TotpResolver {
   })
   @Auth.category('CREDENTIALS')
   async disableTotp(@Arg('code', () => String) code: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await new TotpService(ctx.services.now).disable(ctx.em, await signedInUser(ctx), code, ctx.clientIp);
+    await new TotpService(ctx.services.now).disable(ctx.authEm, await signedInUser(ctx), code, ctx.clientIp);
     return true;
   }
 
@@ -76,7 +76,8 @@ export class TotpResolver {
 /** The signed-in caller's account, or UNAUTHENTICATED. */
 async function signedInUser(ctx: RequestContext): Promise<User> {
   const actor = ctx.access.requireActor();
-  const user = await ctx.em.findOne(User, { id: actor.userId, tenantId: actor.tenantId, disabledAt: null });
+  // Second-factor changes are authentication steps (they count towards lockout): see RequestContext.authEm.
+  const user = await ctx.authEm.findOne(User, { id: actor.userId, tenantId: actor.tenantId, disabledAt: null });
   if (!user) throw AuthenticationError.invalidToken();
   return user;
 }
@@ -87,6 +88,6 @@ async function signedInUser(ctx: RequestContext): Promise<User> {
  * opens; it is not a session.
  */
 function enrollingUser(ctx: RequestContext, service: TotpService, enrolmentToken: string | null | undefined): Promise<User> {
-  if (enrolmentToken) return service.userForEnrolmentToken(ctx.em, enrolmentToken);
+  if (enrolmentToken) return service.userForEnrolmentToken(ctx.authEm, enrolmentToken);
   return signedInUser(ctx);
 }

@@ -1,13 +1,21 @@
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
+import { AlertResolver } from '../resolvers/alert.resolver.js';
+import { AuditResolver } from '../resolvers/audit.resolver.js';
+import { ComplianceResolver } from '../resolvers/compliance.resolver.js';
 import { ConsentResolver } from '../resolvers/consent.resolver.js';
 import { EmergencyAccessResolver } from '../resolvers/emergency-access.resolver.js';
 import { IdentityResolver } from '../resolvers/identity.resolver.js';
 import { LiveRoutingResolver } from '../resolvers/live-routing.resolver.js';
 import { PatientResolver } from '../resolvers/patient.resolver.js';
+import { AccountAdministrationResolver } from '../resolvers/account-administration.resolver.js';
+import { ResearchResolver } from '../resolvers/research.resolver.js';
+import { RolePermissionResolver } from '../resolvers/role-permission.resolver.js';
+import { ProtocolResolver } from '../resolvers/protocol.resolver.js';
 import { StatusUpdateResolver } from '../resolvers/status-update.resolver.js';
 import { TotpResolver } from '../resolvers/totp.resolver.js';
+import { MessagingResolver } from '../resolvers/messaging.resolver.js';
 import { enforceAuthRules } from './auth-enforcement.js';
 import { authDirective } from './auth.directive.js';
 import './common/enums.js';
@@ -21,6 +29,14 @@ export const RESOLVERS = [
   ConsentResolver,
   EmergencyAccessResolver,
   TotpResolver,
+  RolePermissionResolver,
+  ResearchResolver,
+  AccountAdministrationResolver,
+  ProtocolResolver,
+  AlertResolver,
+  MessagingResolver,
+  AuditResolver,
+  ComplianceResolver,
 ] as const;
 
 /**

@@ -21,13 +21,21 @@ describe('schema.graphql', () => {
   it('keeps the operation names of shared/API.md that this release implements', async () => {
     const schema = await buildTestSchema();
     const names = (type: 'Query' | 'Mutation' | 'Subscription') => Object.keys(schema.getType(type) && 'getFields' in schema.getType(type)! ? (schema.getType(type) as any).getFields() : {});
-    expect(names('Query')).toEqual(expect.arrayContaining(['me', 'patient', 'patients', 'statusUpdates']));
+    expect(names('Query')).toEqual(
+      expect.arrayContaining([
+        'me', 'patient', 'patients', 'statusUpdates', 'protocols', 'protocol', 'simulateProtocol', 'alerts', 'preKeyBundles',
+        'auditTrail', 'myAccessReport', 'verifyAuditChain', 'researchCohort', 'outcomeMetrics', 'complianceReport',
+      ]),
+    );
     expect(names('Mutation')).toEqual(
       expect.arrayContaining([
         'login', 'createUser', 'createPatient', 'addInfant', 'assignCareTeamMember', 'removeCareTeamMember',
         'logMood', 'logFeeding', 'logSleep', 'logVitals', 'logInfantVitals', 'logSymptoms', 'submitScreening',
+        'refreshSession', 'logout', 'grantConsent', 'revokeConsent', 'requestEmergencyAccess', 'reviewEmergencyAccess',
+        'createProtocol', 'updateProtocol', 'setProtocolEnabled', 'acknowledgeAlert', 'resolveAlert',
+        'registerDevice', 'uploadPreKeys', 'sendMessage', 'ackMessages',
       ]),
     );
-    expect(names('Subscription')).toEqual(['patientUpdates']);
+    expect(names('Subscription')).toEqual(expect.arrayContaining(['patientUpdates', 'alerts', 'complianceEvents', 'inbox']));
   });
 });

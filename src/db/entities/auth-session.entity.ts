@@ -8,6 +8,10 @@ export const SESSION_END_REASONS = [
   'ROTATED',
   /** A refresh token of its family was presented twice: the family is presumed stolen. */
   'REFRESH_TOKEN_REUSE',
+  /** An ADMIN disabled the account (`setUserDisabled`). */
+  'ACCOUNT_DISABLED',
+  /** An ADMIN reset the account's second factor (`resetSecondFactor`). */
+  'SECOND_FACTOR_RESET',
 ] as const;
 
 /** One of {@link SESSION_END_REASONS}. */

@@ -9,15 +9,34 @@ import { Patient } from './patient.entity.js';
 import { StatusUpdate } from './status-update.entity.js';
 import { Tenant } from './tenant.entity.js';
 import { User } from './user.entity.js';
+import { RoleDataCategory } from './role-data-category.entity.js';
 import { TotpCredential, TotpRecoveryCode } from './totp-credential.entity.js';
+import { Protocol } from './protocol.entity.js';
+import { ProtocolVersion } from './protocol-version.entity.js';
+import { Alert } from './alert.entity.js';
+import { AlertEvidence } from './alert-evidence.entity.js';
+import { AlertHistory } from './alert-history.entity.js';
+import { EscalationJob } from './escalation-job.entity.js';
+import { FollowUpTask } from './follow-up-task.entity.js';
+import { SafetyMessage } from './safety-message.entity.js';
+import { AlertingCursor, ProtocolSchedule } from './alerting-cursor.entity.js';
+import { MessagingDevice } from './messaging-device.entity.js';
+import { MessagingEnvelope } from './messaging-envelope.entity.js';
+import { MessagingKyberPreKey, MessagingPreKey } from './messaging-pre-key.entity.js';
 
 export { CareTeamMember, Consent, EmergencyAccess, Infant, OutboxEvent, Patient, StatusUpdate, Tenant, User };
 export { ROLES, CLINICAL_ROLES, type Role, type ClinicalRole } from './user.entity.js';
 export { STATUS_KINDS, type StatusKind } from './status-update.entity.js';
 export { AuthSession, LoginThrottle, TotpCredential, TotpRecoveryCode };
+export { RoleDataCategory };
+export { Protocol, ProtocolVersion, Alert, AlertEvidence, AlertHistory, EscalationJob, FollowUpTask, SafetyMessage, AlertingCursor, ProtocolSchedule };
+export { PROTOCOL_VERSION_STATUSES, type ProtocolVersionStatus } from './protocol-version.entity.js';
+export { ALERT_SEVERITIES, ALERT_STATUSES, type AlertStatus } from './alert.entity.js';
+export { ALERT_HISTORY_ACTIONS, type AlertHistoryAction, type AlertRecipients } from './alert-history.entity.js';
+export { MessagingDevice, MessagingEnvelope, MessagingKyberPreKey, MessagingPreKey };
 export { SESSION_END_REASONS, type SessionEndReason } from './auth-session.entity.js';
 export { CONSENT_TYPES, type ConsentType } from './consent.entity.js';
 export { EMERGENCY_REVIEW_OUTCOMES, type EmergencyReviewOutcome } from './emergency-access.entity.js';
 
 /** Every entity the ORM knows about. */
-export const ENTITIES = [Tenant, User, Patient, Infant, CareTeamMember, StatusUpdate, OutboxEvent, Consent, EmergencyAccess, AuthSession, LoginThrottle, TotpCredential, TotpRecoveryCode];
+export const ENTITIES = [RoleDataCategory, Tenant, User, Patient, Infant, CareTeamMember, StatusUpdate, OutboxEvent, Consent, EmergencyAccess, AuthSession, LoginThrottle, TotpCredential, TotpRecoveryCode, MessagingDevice, MessagingPreKey, MessagingKyberPreKey, MessagingEnvelope, Protocol, ProtocolVersion, Alert, AlertEvidence, AlertHistory, EscalationJob, FollowUpTask, SafetyMessage, AlertingCursor, ProtocolSchedule];

@@ -4,6 +4,14 @@ import { Migration20261123010000LiveRouting } from './20261123010000-live-routin
 import { Migration20261123020000Sessions } from './20261123020000-sessions.js';
 import { Migration20261123030000ConsentEmergency } from './20261123030000-consent-emergency.js';
 import { Migration20261123040000Totp } from './20261123040000-totp.js';
+import { Migration20261123050000Protocols } from './20261123050000-protocols.js';
+import { Migration20261123060000Audit } from './20261123060000-audit.js';
+import { Migration20261123070000FieldEncryption } from './20261123070000-field-encryption.js';
+import { Migration20261123080000Messaging } from './20261123080000-messaging.js';
+import { Migration20261123085000RolePermissions } from './20261123085000-role-permissions.js';
+import { Migration20261123086000AccountAdministration } from './20261123086000-account-administration.js';
+import { Migration20261123087000EncryptAlertNotes } from './20261123087000-encrypt-alert-notes.js';
+import { Migration20261123090000RowLevelSecurity } from './20261123090000-row-level-security.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -15,4 +23,13 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123020000Sessions', class: Migration20261123020000Sessions },
   { name: 'Migration20261123030000ConsentEmergency', class: Migration20261123030000ConsentEmergency },
   { name: 'Migration20261123040000Totp', class: Migration20261123040000Totp },
+  { name: 'Migration20261123050000Protocols', class: Migration20261123050000Protocols },
+  { name: 'Migration20261123060000Audit', class: Migration20261123060000Audit },
+  { name: 'Migration20261123070000FieldEncryption', class: Migration20261123070000FieldEncryption },
+  { name: 'Migration20261123080000Messaging', class: Migration20261123080000Messaging },
+  { name: 'Migration20261123085000RolePermissions', class: Migration20261123085000RolePermissions },
+  { name: 'Migration20261123086000AccountAdministration', class: Migration20261123086000AccountAdministration },
+  { name: 'Migration20261123087000EncryptAlertNotes', class: Migration20261123087000EncryptAlertNotes },
+  // Keep last: it puts every table existing by then behind the tenant wall.
+  { name: 'Migration20261123090000RowLevelSecurity', class: Migration20261123090000RowLevelSecurity },
 ];

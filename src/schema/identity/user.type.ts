@@ -26,11 +26,16 @@ export class UserView {
   @Auth.category('ACCOUNT')
   readonly displayName: string;
 
+  @Field(() => Boolean, { description: 'Whether an ADMIN disabled the account (it cannot sign in).' })
+  @Auth.category('ACCOUNT')
+  readonly disabled: boolean;
+
   constructor(user: User) {
     this.id = user.id;
     this.tenantId = user.tenantId;
     this.email = user.email;
     this.role = user.role as Role;
     this.displayName = user.displayName;
+    this.disabled = user.disabledAt !== null && user.disabledAt !== undefined;
   }
 }
