@@ -65,18 +65,28 @@ function option(args: readonly string[], flag: string): string | null {
   return at >= 0 && at + 1 < args.length ? args[at + 1]! : null;
 }
 
-/** `--rounds N`, `--subscribers N`, `--rates 10,100`, `--step-seconds S`, `--systems A,B2`, `--no-floors`, `--extras`, `--no-extras`. */
+/**
+ * `--rounds N`, `--subscribers N`, `--rates 10,100`, `--step-seconds S`, `--systems A,B2`,
+ * `--shapes patient,team,all`, `--instances 1`, `--steps-only` (no slow-consumer or churn run),
+ * `--no-floors`, `--extras`, `--no-extras`.
+ */
 function applyOverrides(profile: BenchProfile, args: readonly string[]): BenchProfile {
   const rounds = Number(option(args, '--rounds') ?? profile.rounds);
   const subscribers = option(args, '--subscribers');
   const rates = option(args, '--rates');
   const step = option(args, '--step-seconds');
   const systems = option(args, '--systems');
+  const shapes = option(args, '--shapes')?.split(',') ?? null;
+  const instances = option(args, '--instances');
+  const scenarios = profile.scenarios
+    .filter((s) => shapes === null || shapes.includes(s.shape))
+    .filter((s) => instances === null || s.instances === Number(instances))
+    .map((s) => (subscribers ? { ...s, subscribers: Number(subscribers) } : s));
   return {
     ...profile,
     rounds: Number.isInteger(rounds) && rounds > 0 ? rounds : profile.rounds,
     systems: systems ? (systems.split(',').filter((s) => s === 'A' || s === 'B1' || s === 'B2') as SystemId[]) : profile.systems,
-    scenarios: subscribers ? profile.scenarios.map((s) => ({ ...s, subscribers: Number(subscribers) })) : profile.scenarios,
+    scenarios,
     floorSockets: subscribers ? Number(subscribers) : profile.floorSockets,
     floors: profile.floors && !args.includes('--no-floors'),
     extras: (profile.extras || args.includes('--extras')) && !args.includes('--no-extras'),
@@ -84,6 +94,7 @@ function applyOverrides(profile: BenchProfile, args: readonly string[]): BenchPr
       ...profile.knobs,
       rates: rates ? rates.split(',').map(Number).filter((r) => r > 0) : profile.knobs.rates,
       stepMs: step ? Number(step) * 1000 : profile.knobs.stepMs,
+      ...(args.includes('--steps-only') ? { slowConsumerMs: 0, churnMs: 0 } : {}),
     },
   };
 }

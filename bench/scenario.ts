@@ -187,6 +187,7 @@ export async function runRound(
       await waitFor(() => tracker.outstanding() === 0, knobs.recoveryMs, 50);
     }
 
+    for (const server of servers) server.startProfile();
     const steps: StepResult[] = [];
     for (const rate of knobs.rates) {
       tracker.reset();

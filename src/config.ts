@@ -5,7 +5,21 @@ import { z } from 'zod';
 /** Where Cradle keeps its data: the embedded PGlite default or a PostgreSQL server. */
 export type DatabaseConfig =
   | { readonly kind: 'pglite'; readonly dataDir: string | null }
-  | { readonly kind: 'postgres'; readonly url: string };
+  | { readonly kind: 'postgres'; readonly url: string; readonly timeouts?: DatabaseTimeouts };
+
+/**
+ * Time limits on PostgreSQL connections, so that an operation fails promptly, as retryable,
+ * while the database is unreachable instead of waiting for it without end.
+ */
+export interface DatabaseTimeouts {
+  /** Longest wait for a connection, in milliseconds: to open a new one, or for a pooled one to come free. */
+  readonly connectMs: number;
+  /** Longest a statement may run, in milliseconds (PostgreSQL's `statement_timeout`); 0 for no limit. Migrations have none. */
+  readonly statementMs: number;
+}
+
+/** The limits used when a configuration names none (`CRADLE_DB_CONNECT_TIMEOUT_MS`, `CRADLE_DB_STATEMENT_TIMEOUT_MS`). */
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = Object.freeze({ connectMs: 5000, statementMs: 30_000 });
 
 /** Which event bus carries events between instances: in-process (one instance) or Redis. */
 export type BusConfig =
@@ -181,6 +195,8 @@ const envSchema = z.object({
   CRADLE_DEMO_SEED: booleanString.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CRADLE_RELAY_POLL_MS: integerString(10, 60000).default(1000),
+  CRADLE_DB_CONNECT_TIMEOUT_MS: integerString(100, 600_000).default(DEFAULT_DATABASE_TIMEOUTS.connectMs),
+  CRADLE_DB_STATEMENT_TIMEOUT_MS: integerString(0, 86_400_000).default(DEFAULT_DATABASE_TIMEOUTS.statementMs),
   CRADLE_SHUTDOWN_GRACE_MS: integerString(0, 120000).default(10000),
   CRADLE_EMERGENCY_ACCESS_MINUTES: integerString(5, 24 * 60).default(240),
   CRADLE_RESEARCH_MIN_GROUP_SIZE: integerString(2, 1000).default(11),
@@ -289,7 +305,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: DatabaseConfig = usingRealDatabase
-    ? { kind: 'postgres', url: e.DATABASE_URL! }
+    ? {
+        kind: 'postgres',
+        url: e.DATABASE_URL!,
+        timeouts: Object.freeze({ connectMs: e.CRADLE_DB_CONNECT_TIMEOUT_MS, statementMs: e.CRADLE_DB_STATEMENT_TIMEOUT_MS }),
+      }
     : { kind: 'pglite', dataDir: e.CRADLE_IN_MEMORY_DB ? null : e.CRADLE_DATA_DIR };
   const bus: BusConfig = e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : { kind: 'memory' };
 

@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError } from './errors.js';
+import { isDatabaseUnavailable } from './db/database-unavailable.js';
+import { AppError, ServiceUnavailableError } from './errors.js';
 
 /** Codes graphql-js and Apollo give to errors in what the client sent. */
 const CLIENT_INPUT_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST']);
@@ -41,16 +42,28 @@ export function inputFieldOf(error: GraphQLError): string | null {
   return null;
 }
 
+/** What a client may see of an `AppError`: its message and extensions, without the HTTP status Apollo reads from them. */
+function appErrorShown(error: AppError): Pick<GraphQLFormattedError, 'message' | 'extensions'> {
+  const { http: _status, ...extensions } = error.extensions;
+  return { message: error.message, extensions };
+}
+
 /**
- * Turns any error into what the client may see. An `AppError` passes through. An error in what the
- * client sent keeps its code, loses any echoed values, and names the field at fault. Anything else
- * becomes a generic INTERNAL_SERVER_ERROR (it was logged, without PHI, where it happened).
+ * Turns any error into what the client may see. An `AppError` passes through. The database being
+ * unreachable (a driver connection failure, a server shutting down or starting, no connection
+ * within the connect timeout) becomes {@link ServiceUnavailableError.database}: retryable, no
+ * internals. An error in what the client sent keeps its code, loses any echoed values, and names
+ * the field at fault. Anything else becomes a generic INTERNAL_SERVER_ERROR (it was logged, without
+ * PHI, where it happened).
  */
 export function normaliseError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   const base = { ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
   if (original instanceof AppError) {
-    return { ...base, message: original.message, extensions: { ...original.extensions } };
+    return { ...base, ...appErrorShown(original) };
+  }
+  if (isDatabaseUnavailable(original)) {
+    return { ...base, ...appErrorShown(ServiceUnavailableError.database()) };
   }
   const code = formatted.extensions?.['code'];
   // graphql-js reports variable coercion failures as a GraphQLError wrapping another GraphQLError.

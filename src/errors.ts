@@ -111,6 +111,9 @@ export class NotFoundError extends AppError {
   static alert(field = 'id'): NotFoundError {
     return NotFoundError.of('alert', field);
   }
+  static followUpTask(field = 'id'): NotFoundError {
+    return NotFoundError.of('follow-up task', field);
+  }
   /** A messaging device the caller does not own (or that does not exist). */
   static messagingDevice(field = 'deviceId'): NotFoundError {
     return NotFoundError.of('messaging device', field);
@@ -159,6 +162,9 @@ export class ConflictError extends AppError {
   static alreadyOnCareTeam(): ConflictError {
     return new ConflictError('CONFLICT', 'That user is already on this care team.', { field: 'userId' });
   }
+  static taskAlreadyDone(): ConflictError {
+    return new ConflictError('CONFLICT', 'This follow-up task has already been completed.', { field: 'id' });
+  }
   static alreadyReviewed(): ConflictError {
     return new ConflictError('CONFLICT', 'This emergency access has already been reviewed.', { field: 'id' });
   }
@@ -199,6 +205,36 @@ export class ConflictError extends AppError {
 export class BusUnavailableError extends AppError {
   static live(): BusUnavailableError {
     return new BusUnavailableError('INTERNAL_SERVER_ERROR', 'Live updates are unavailable right now. Retry shortly with your last cursor as since.', { retryable: true });
+  }
+}
+
+/**
+ * The database cannot be reached right now (restarting, failing over, no free connection within the
+ * connect timeout): retry shortly. It keeps the contract's INTERNAL_SERVER_ERROR code and says
+ * `retryable`, like {@link BusUnavailableError}; over HTTP the response is a 503. A write refused
+ * this way was not applied, except when the connection broke during its commit, which no client
+ * can tell apart (see the README's "Database outages").
+ */
+export class ServiceUnavailableError extends AppError {
+  static database(): ServiceUnavailableError {
+    return new ServiceUnavailableError('INTERNAL_SERVER_ERROR', 'The service is unavailable right now. Retry shortly.', {
+      retryable: true,
+      // Read by Apollo Server for the HTTP status, then removed; never sent as an extension.
+      http: { status: 503 },
+    });
+  }
+}
+
+/**
+ * A mutation was applied, but its result cannot be returned because the audit record of the
+ * request could not be written (a result that cannot be audited is not served). Sending it again
+ * would apply it twice, so it says `retryable: false`; the change can be read back later.
+ */
+export class UnauditedResultError extends AppError {
+  static mutationApplied(): UnauditedResultError {
+    return new UnauditedResultError('INTERNAL_SERVER_ERROR', 'The change was saved, but its result cannot be shown right now. Do not send it again; read it back later.', {
+      retryable: false,
+    });
   }
 }
 

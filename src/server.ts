@@ -16,9 +16,12 @@ import { openDatabase, type Database } from './db/orm.js';
 import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
 import { Tenant } from './db/entities/index.js';
 import { AlertingWorker } from './alerting/alerting-worker.js';
+import { isDatabaseUnavailable } from './db/database-unavailable.js';
 import { createErrorNormaliser } from './error-normaliser.js';
+import { ServiceUnavailableError } from './errors.js';
 import { clientAddress } from './http/client-address.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
+import { unavailableStatusPlugin } from './http/unavailable-status.js';
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
 import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
 import { createLogger, type AppLogger } from './logger.js';
@@ -154,14 +157,23 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     introspection: true,
     validationRules: [...validationRules],
     csrfPrevention: true,
-    plugins: [loggingPlugin(), auditPlugin()],
+    plugins: [loggingPlugin(), auditPlugin(), unavailableStatusPlugin()],
   });
   await apollo.start();
 
-  /** The caller of a bearer token whose session is still active (one primary-key read; see SessionService.authenticate). */
+  /**
+   * The caller of a bearer token whose session is still active (one primary-key read; see
+   * SessionService.authenticate). While the database is unreachable it throws the retryable
+   * {@link ServiceUnavailableError} (HTTP 503), not the driver's error.
+   */
   const actorFromHeader = async (header: unknown): Promise<Actor | null> => {
     const token = bearerToken(header);
-    return token ? sessions.authenticate(database.orm.em.fork(), token) : null;
+    try {
+      return token ? await sessions.authenticate(database.orm.em.fork(), token) : null;
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw ServiceUnavailableError.database();
+      throw err;
+    }
   };
 
   let shuttingDown = false;
@@ -226,7 +238,16 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const extra = ctx.extra as WsExtra;
-        const actor = await actorFromHeader(ctx.connectionParams?.['authorization']);
+        let actor: Actor | null;
+        try {
+          actor = await actorFromHeader(ctx.connectionParams?.['authorization']);
+        } catch (err) {
+          // graphql-ws would close with 4500 and, outside NODE_ENV=production, the error's message.
+          const unavailable = err instanceof ServiceUnavailableError;
+          if (!unavailable) logger.error({ err }, 'websocket authentication failed');
+          extra.socket.close(unavailable ? CradleCloseCode.TryAgainLater : CloseCode.InternalServerError, unavailable ? CradleCloseReason.TryAgainLater : 'Internal server error');
+          return false;
+        }
         if (!actor) {
           // graphql-ws would close with 4403 Forbidden; a missing or bad token is 4401 Unauthorized.
           // The first close wins, so graphql-ws's own close after `false` changes nothing.

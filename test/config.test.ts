@@ -12,7 +12,7 @@ describe('loadConfig', () => {
 
   it('uses PostgreSQL and Redis when their URLs are set, without seeding the demo', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@h/db', REDIS_URL: 'redis://h:6379', CRADLE_TOKEN_SECRET: 'x'.repeat(32) });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db', timeouts: { connectMs: 5000, statementMs: 30_000 } });
     expect(config.bus).toEqual({ kind: 'redis', url: 'redis://h:6379', keyPrefix: 'cradle:' });
     expect(config.demoSeed).toBe(false);
   });
@@ -28,6 +28,17 @@ describe('loadConfig', () => {
       expect(problems).toMatch(/^DATABASE_URL: /m);
       expect(problems).toMatch(/^LOG_LEVEL: /m);
     }
+  });
+
+  it('takes the PostgreSQL connect and statement timeouts from the environment, 0 turning the statement limit off', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@h/db',
+      CRADLE_TOKEN_SECRET: 'x'.repeat(32),
+      CRADLE_DB_CONNECT_TIMEOUT_MS: '1500',
+      CRADLE_DB_STATEMENT_TIMEOUT_MS: '0',
+    });
+    expect(config.database).toMatchObject({ kind: 'postgres', timeouts: { connectMs: 1500, statementMs: 0 } });
+    expect(() => loadConfig({ CRADLE_DB_CONNECT_TIMEOUT_MS: '0' })).toThrow(/CRADLE_DB_CONNECT_TIMEOUT_MS: must be at least 100/);
   });
 
   it('requires a token secret with a real database', () => {

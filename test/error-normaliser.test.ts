@@ -1,7 +1,7 @@
 import { GraphQLError, parse, validate, buildSchema, Source } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { normaliseError, stripValues } from '../src/error-normaliser.js';
-import { NotFoundError } from '../src/errors.js';
+import { NotFoundError, ServiceUnavailableError } from '../src/errors.js';
 
 describe('normaliseError', () => {
   it('passes an AppError through with its code and field', () => {
@@ -17,6 +17,27 @@ describe('normaliseError', () => {
     const out = normaliseError({ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
     expect(out.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
     expect(JSON.stringify(out)).not.toContain('ada@example.org');
+  });
+
+  it('turns a database that cannot be reached into a retryable error without the query or its values', () => {
+    const driver = Object.assign(new Error(`insert into "status_update" ("note") values ('I feel low') - connect ECONNREFUSED 127.0.0.1:5432`), { code: 'ECONNREFUSED' });
+    const error = new GraphQLError(driver.message, { originalError: driver, path: ['logMood'] });
+    const out = normaliseError({ message: driver.message, path: ['logMood'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
+    expect(out).toEqual({ message: 'The service is unavailable right now. Retry shortly.', path: ['logMood'], extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true } });
+    expect(JSON.stringify(out)).not.toMatch(/insert|I feel low|127\.0\.0\.1/);
+  });
+
+  it('marks a server shutting down (57P01) and a pool with no free connection in time as retryable too', () => {
+    const shutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const poolTimeout = new Error('timeout exceeded when trying to connect');
+    for (const original of [shutdown, poolTimeout]) {
+      expect(normaliseError({ message: 'x' }, new GraphQLError('x', { originalError: original })).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', retryable: true });
+    }
+  });
+
+  it('never sends the HTTP status an AppError carries for Apollo as an extension', () => {
+    const out = normaliseError({ message: 'Context creation failed' }, ServiceUnavailableError.database());
+    expect(out.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', retryable: true });
   });
 
   it('names the field of a variable coercion error and drops the value', () => {

@@ -21,6 +21,7 @@ export class ServerChild {
     private readonly child: ChildProcess,
     /** The port it listens on. */
     readonly port: number,
+    private readonly profiling = false,
   ) {}
 
   /** The child's process id (for `/proc/<pid>/stat`). */
@@ -30,13 +31,13 @@ export class ServerChild {
 
   /**
    * Starts `script` (a compiled bench entry) with `--expose-gc` and `env`, and waits until it
-   * reports its port (at most `timeoutMs`). With `cpuProfileDir`, the child writes a V8 CPU
-   * profile there when it exits (open it in Chrome DevTools or speedscope).
+   * reports its port (at most `timeoutMs`). With `cpuProfileDir`, the child records a V8 CPU
+   * profile and writes it there when stopped (open it in Chrome DevTools or speedscope).
    */
   static async start(script: string, env: Readonly<Record<string, string>>, cpuProfileDir: string | null = null, timeoutMs = 60_000): Promise<ServerChild> {
     const child = fork(script, [], {
-      env: { ...process.env, ...env },
-      execArgv: ['--expose-gc', '--enable-source-maps', ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])],
+      env: { ...process.env, ...env, ...(cpuProfileDir ? { BENCH_CPU_PROFILE_DIR: cpuProfileDir } : {}) },
+      execArgv: ['--expose-gc', '--enable-source-maps'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let stderr = '';
@@ -56,7 +57,12 @@ export class ServerChild {
         reject(new Error(`${script} exited with ${code} before it was ready: ${stderr}`));
       });
     });
-    return new ServerChild(child, port);
+    return new ServerChild(child, port, cpuProfileDir !== null);
+  }
+
+  /** Starts recording the CPU profile (when started with a profile directory): the measured steps, not the setup. */
+  startProfile(): void {
+    if (this.profiling) this.child.send({ type: 'profile-start' });
   }
 
   /** CPU used so far, in microseconds. */
@@ -84,9 +90,20 @@ export class ServerChild {
     this.child.send(message as object);
   }
 
-  /** Stops the child with SIGTERM (SIGKILL after `graceMs`) and waits for it to exit. */
+  /** Stops the child with SIGTERM (SIGKILL after `graceMs`), writing its CPU profile first when profiling, and waits for it to exit. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.profiling) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 60_000);
+        this.child.on('message', (message: { type?: string }) => {
+          if (message?.type !== 'profiled') return;
+          clearTimeout(timer);
+          resolve();
+        });
+        this.child.send({ type: 'profile' });
+      });
+    }
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);

@@ -1,12 +1,18 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { AuditSink } from '../audit/audit-entry.js';
+import { isDatabaseUnavailable } from '../db/database-unavailable.js';
+import { OutageBackoff } from '../db/outage-backoff.js';
 import type { AppLogger } from '../logger.js';
 import type { OutboxRelay } from '../realtime/outbox-relay.js';
 import { AlertAuditTrail } from './alert-audit.js';
 import type { AlertChanges } from './alert-changes.js';
+import { isDue, readDueWork, type DueWork } from './due-work.js';
 import { EscalationRunner } from './escalation-runner.js';
 import { EventEvaluator } from './event-evaluator.js';
 import { ScheduleRunner } from './schedule-runner.js';
+
+/** Longest pause between polls while the database is unreachable, in milliseconds. */
+const MAX_BACKOFF_MS = 5000;
 
 /** What one pass of the worker did (tests and logs read it). */
 export interface AlertingPass {
@@ -24,6 +30,12 @@ export interface AlertingPass {
  * run on every instance at once (see each runner). It polls every `pollMs` (real time) and reads
  * the injected clock for what is due; `runDue()` runs one pass now (tests call it after moving
  * their clock). Committed changes wake the outbox relay (live delivery) and reach the audit trail.
+ * While the database is unreachable, polls back off (doubling up to {@link MAX_BACKOFF_MS}) and the
+ * outage is logged once; work that came due meanwhile runs on the first pass after it.
+ *
+ * Each pass starts with one statement ({@link readDueWork}) saying which tenants have events to
+ * evaluate and when the next schedule and escalation job fall due; a runner with nothing due is not
+ * run, so an idle pass costs that one statement.
  */
 export class AlertingWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -34,12 +46,15 @@ export class AlertingWorker {
   private readonly schedules: ScheduleRunner;
   /** Where every committed alert step goes for the audit trail. */
   readonly audit: AlertAuditTrail;
+  private readonly backoff: OutageBackoff;
+  /** Whether alert changes committed during the pass in progress (they may have created escalation jobs). */
+  private changedThisPass = false;
 
   constructor(
-    orm: MikroORM,
+    private readonly orm: MikroORM,
     private readonly relay: OutboxRelay,
     private readonly logger: AppLogger,
-    now: () => number,
+    private readonly now: () => number,
     private readonly pollMs: number,
     auditSink: AuditSink | null,
   ) {
@@ -49,12 +64,15 @@ export class AlertingWorker {
     this.evaluator = new EventEvaluator(orm, logger, now, committed, stopping);
     this.escalations = new EscalationRunner(orm, logger, now, committed, stopping);
     this.schedules = new ScheduleRunner(orm, logger, now, committed, stopping);
+    this.backoff = new OutageBackoff(pollMs, Math.max(pollMs, MAX_BACKOFF_MS));
   }
 
   /** Starts polling; the first pass runs at once (jobs that came due while the server was down fire now). */
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => void this.runDue().catch(() => undefined), this.pollMs);
+    this.timer = setInterval(() => {
+      if (this.backoff.ready) void this.runDue().catch(() => undefined);
+    }, this.pollMs);
     this.timer.unref();
     void this.runDue().catch(() => undefined);
   }
@@ -82,19 +100,31 @@ export class AlertingWorker {
   }
 
   private async pass(): Promise<AlertingPass> {
+    this.changedThisPass = false;
+    let due: DueWork | null = null;
     let evaluated = 0;
     try {
-      evaluated = await this.evaluator.runOnce();
+      due = await readDueWork(this.orm.em.fork());
+      evaluated = await this.evaluator.runOnce(due.streams);
+      if (this.backoff.succeeded()) this.logger.info('the alerting worker reaches the database again');
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        // The other runners would fail the same way: try again after a pause.
+        if (this.backoff.failed()) this.logger.warn({ err }, 'the alerting worker cannot reach the database; will retry');
+        return { evaluated: 0, scheduled: 0, paged: 0 };
+      }
       this.logger.error({ err }, 'the alerting worker could not read the event stream; will retry');
     }
-    const scheduled = await this.schedules.runOnce();
-    const paged = await this.escalations.runOnce();
+    // Without the due times (an unexpected failure), each runner looks for itself.
+    const now = this.now();
+    const scheduled = !due || isDue(due.scheduleDueAt, now) ? await this.schedules.runOnce() : 0;
+    const paged = !due || isDue(due.escalationDueAt, now) || this.changedThisPass ? await this.escalations.runOnce() : 0;
     return { evaluated, scheduled, paged };
   }
 
   /** After a unit of alert changes commits: wake the relay for live delivery, then audit its steps. */
   onCommitted(changes: AlertChanges): void {
+    this.changedThisPass = true;
     if (changes.announced) this.relay.wake();
     void this.audit.record(changes.audit);
   }

@@ -141,7 +141,11 @@ async function createTask(
     assignedRole: action.assignTo,
     dueAt: new Date(match.now + action.dueInMinutes * 60_000),
     status: 'OPEN',
+    category: match.category,
     createdAt: new Date(match.now),
+    completedAt: null,
+    completedBy: null,
+    completionNote: null,
   });
 }
 

@@ -1,14 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Protocol, ProtocolVersion } from '../db/entities/index.js';
+import type { ProtocolVersion } from '../db/entities/index.js';
 import { BUILT_IN_PROTOCOLS } from '../protocols/built-in/index.js';
 import type { BuiltInProtocol, ProtocolDefinition } from '../protocols/protocol.js';
-
-/** A protocol that is evaluated now: enabled, with its active version's definition. */
-export interface ActiveProtocol {
-  readonly protocol: Protocol;
-  readonly version: ProtocolVersion;
-  readonly definition: ProtocolDefinition;
-}
 
 /** The stored definition of a version, as the engine's type (stored exactly as validated). */
 export function definitionOf(version: ProtocolVersion): ProtocolDefinition {
@@ -86,18 +79,4 @@ export async function ensureBuiltInProtocols(em: EntityManager, tenantId: string
     }
   });
   return installed;
-}
-
-/** The tenant's enabled protocols with their active versions, built-ins first, then by creation. */
-export async function activeProtocols(em: EntityManager, tenantId: string): Promise<ActiveProtocol[]> {
-  const protocols = await em.find(Protocol, { tenantId, enabled: true, activeVersionId: { $ne: null } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-  if (protocols.length === 0) return [];
-  const versions = await em.find(ProtocolVersion, { id: { $in: protocols.map((p) => p.activeVersionId!) } });
-  const byId = new Map(versions.map((v) => [v.id, v]));
-  const active: ActiveProtocol[] = [];
-  for (const protocol of protocols) {
-    const version = byId.get(protocol.activeVersionId!);
-    if (version) active.push({ protocol, version, definition: definitionOf(version) });
-  }
-  return active;
 }

@@ -67,7 +67,7 @@ export class ScheduleRunner {
       changes = new AlertChanges(tx, tenantId, now);
       if (protocol.enabled) {
         const patientIds = (await tx.find(Patient, { tenantId }, { fields: ['id'] })).map((p) => p.id);
-        const [facts, history] = await Promise.all([loadPatientFacts(tx, tenantId, patientIds), loadObservations(tx, tenantId, patientIds, now)]);
+        const [facts, history] = await Promise.all([loadPatientFacts(tx, tenantId, patientIds, { factColumnsOnly: true }), loadObservations(tx, tenantId, patientIds, now)]);
         for (const patientId of patientIds) {
           const patient = facts.get(patientId);
           if (!patient) continue;

@@ -35,6 +35,7 @@ export interface AuditRecord {
 /** JSON with object keys sorted at every level: the same value always encodes to the same text. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (!Array.isArray(value) && isEmptyObject(value)) return '{}';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
@@ -42,32 +43,41 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+function isEmptyObject(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
+}
+
 /**
  * The SHA-256 (hex) of a record's canonical encoding: every column in a fixed order, the previous
  * record's hash included, so editing, deleting or reordering any record breaks every later link.
  */
 export function hashAuditRecord(record: AuditRecord): string {
-  const encoded = canonicalJson([
-    ENCODING_VERSION,
-    record.tenantId,
-    record.seq,
-    record.actorType,
-    record.actorId,
-    record.actorRole,
-    record.sessionId,
-    record.patientId,
-    record.action,
-    [...record.fields],
-    record.purpose,
-    record.outcome,
-    record.requestId,
-    record.clientIp,
-    record.userAgent,
-    record.details,
-    record.occurredAtMs,
-    record.prevHash,
-  ]);
+  return hashEncoded(encodeAuditRecord(record));
+}
+
+/** The SHA-256 (hex) of an encoding made by {@link encodeAuditRecord}. */
+export function hashEncoded(encoded: string): string {
   return createHash('sha256').update(encoded, 'utf8').digest('hex');
+}
+
+/**
+ * The text a record's hash covers: a JSON array of the encoding version and every column in a
+ * fixed order (`canonicalJson` of that array, built directly: this runs once per record, and a
+ * live event reaching a thousand subscribers is a thousand records).
+ */
+export function encodeAuditRecord(record: AuditRecord): string {
+  return (
+    `[${scalar(ENCODING_VERSION)},${scalar(record.tenantId)},${scalar(record.seq)},${scalar(record.actorType)},${scalar(record.actorId)},` +
+    `${scalar(record.actorRole)},${scalar(record.sessionId)},${scalar(record.patientId)},${scalar(record.action)},` +
+    `[${record.fields.map(scalar).join(',')}],${scalar(record.purpose)},${scalar(record.outcome)},${scalar(record.requestId)},` +
+    `${scalar(record.clientIp)},${scalar(record.userAgent)},${canonicalJson(record.details)},${scalar(record.occurredAtMs)},${scalar(record.prevHash)}]`
+  );
+}
+
+/** `canonicalJson` of a string or null (undefined encodes as null, as there). */
+function scalar(value: string | null | undefined): string {
+  return value === null || value === undefined ? 'null' : JSON.stringify(value);
 }
 
 /** Longest stored user agent (longer ones are cut; the column is bounded). */

@@ -1,9 +1,10 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { executeBound } from '../db/bound-query.js';
 import type { AppLogger } from '../logger.js';
 import type { AuditEntryInput, AuditSink } from './audit-entry.js';
-import { GENESIS_HASH, hashAuditRecord, toAuditRecord, type AuditRecord } from './audit-hash.js';
+import { encodeAuditRecord, GENESIS_HASH, hashEncoded, toAuditRecord } from './audit-hash.js';
 
-/** Most records written by one transaction (bounds the statement size: 18 parameters a record). */
+/** Most records written by one transaction (bounds the size of its one JSON parameter and how long the head is locked). */
 const MAX_BATCH_RECORDS = 500;
 
 /** Records of one caller waiting for their batch. */
@@ -58,23 +59,25 @@ export class AuditLog implements AuditSink {
   append(entries: readonly AuditEntryInput[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     const at = this.now();
+    const first = entries[0]!.tenantId;
+    if (entries.every((e) => e.tenantId === first)) return this.enqueue(first, entries, at);
     const byTenant = new Map<string, AuditEntryInput[]>();
     for (const entry of entries) {
       const list = byTenant.get(entry.tenantId);
       if (list) list.push(entry);
       else byTenant.set(entry.tenantId, [entry]);
     }
-    return Promise.all(
-      [...byTenant].map(
-        ([tenantId, list]) =>
-          new Promise<void>((resolve, reject) => {
-            let chain = this.chains.get(tenantId);
-            if (!chain) this.chains.set(tenantId, (chain = { waiting: [], writing: false }));
-            chain.waiting.push({ entries: list, at, resolve, reject });
-            if (!chain.writing) this.drain(tenantId, chain);
-          }),
-      ),
-    ).then(() => undefined);
+    return Promise.all([...byTenant].map(([tenantId, list]) => this.enqueue(tenantId, list, at))).then(() => undefined);
+  }
+
+  /** Queues one tenant's records for its chain's next batch; resolves once they are committed. */
+  private enqueue(tenantId: string, entries: readonly AuditEntryInput[], at: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let chain = this.chains.get(tenantId);
+      if (!chain) this.chains.set(tenantId, (chain = { waiting: [], writing: false }));
+      chain.waiting.push({ entries, at, resolve, reject });
+      if (!chain.writing) this.drain(tenantId, chain);
+    });
   }
 
   /** Registers a listener told after each committed batch; returns its remover. */
@@ -133,28 +136,27 @@ async function writeBatch(tx: EntityManager, tenantId: string, batch: readonly W
   );
   let seq = Number(head!.seq);
   let prevHash = head!.hash.trim();
-  const records: Array<AuditRecord & { hash: string }> = [];
+  // Each record travels as its hashed encoding (a JSON array of its columns, see
+  // `encodeAuditRecord`) with its hash appended, all records as one JSON parameter: the text
+  // built to hash a record is the text sent, and PostgreSQL parses one value per batch.
+  const encodedRows: string[] = [];
   for (const waiting of batch) {
     for (const entry of waiting.entries) {
       seq += 1;
-      const record = toAuditRecord(entry, seq, waiting.at, prevHash);
-      prevHash = hashAuditRecord(record);
-      records.push({ ...record, hash: prevHash });
+      const encoded = encodeAuditRecord(toAuditRecord(entry, seq, waiting.at, prevHash));
+      prevHash = hashEncoded(encoded);
+      encodedRows.push(`${encoded.slice(0, -1)},"${prevHash}"]`);
     }
   }
-  const rowSql = `(?, ?, ?, ?, ?, ?, ?, ?, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?, ?::jsonb,
-    timestamptz 'epoch' + (?::bigint) * interval '1 millisecond', ?, ?)`;
-  const params: unknown[] = [];
-  for (const r of records) {
-    params.push(r.tenantId, r.seq, r.actorType, r.actorId, r.actorRole, r.sessionId, r.patientId, r.action, JSON.stringify(r.fields), r.purpose, r.outcome);
-    params.push(r.requestId, r.clientIp, r.userAgent, JSON.stringify(r.details), r.occurredAtMs, r.prevHash, r.hash);
-  }
-  params.push(String(seq), prevHash, tenantId);
-  await tx.execute(
+  await executeBound(
+    tx,
     `with "appended" as (insert into "audit_event" ("tenant_id", "seq", "actor_type", "actor_id", "actor_role", "session_id", "patient_id", "action",
         "fields", "purpose", "outcome", "request_id", "client_ip", "user_agent", "details", "occurred_at", "prev_hash", "hash")
-      values ${records.map(() => rowSql).join(', ')})
-     update "audit_chain_head" set "seq" = ?, "hash" = ?, "updated_at" = now() where "tenant_id" = ?`,
-    params,
+      select (e->>1)::uuid, (e->>2)::bigint, e->>3, e->>4, e->>5, e->>6, (e->>7)::uuid, e->>8,
+        array(select jsonb_array_elements_text(e->9)), e->>10, e->>11, e->>12, e->>13, e->>14, e->15,
+        timestamptz 'epoch' + (e->>16)::bigint * interval '1 millisecond', e->>17, e->>18
+      from jsonb_array_elements($1::jsonb) as e)
+     update "audit_chain_head" set "seq" = $2, "hash" = $3, "updated_at" = now() where "tenant_id" = $4`,
+    [`[${encodedRows.join(',')}]`, String(seq), prevHash, tenantId],
   );
 }

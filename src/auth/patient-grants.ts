@@ -43,30 +43,71 @@ export async function roleCategories(em: EntityManager, tenantId: string, roles:
 }
 
 /**
- * Categories each patient shares with her whole care team through an active DATA_SHARING consent
- * (for instance mental-health data with her lactation consultant).
+ * What a care coordinator keeps of a patient whatever her CARE_COORDINATION consent says: who she
+ * is, how to reach her and who cares for her (enough to run her care team and reach out).
  */
-async function sharedCategories(em: EntityManager, tenantId: string, patientIds: readonly string[], now: number): Promise<Map<string, Set<DataCategory>>> {
-  const shared = new Map<string, Set<DataCategory>>();
-  if (patientIds.length === 0) return shared;
+const COORDINATION_BASICS: ReadonlySet<DataCategory> = new Set(['IDENTITY', 'CONTACT', 'CARE_TEAM']);
+
+/** What patients' consents change in their care team's grants. */
+interface ConsentScopes {
+  /** Categories each patient shares with her whole care team through an active DATA_SHARING consent. */
+  readonly shared: Map<string, Set<DataCategory>>;
+  /**
+   * For each patient who has ever recorded a CARE_COORDINATION consent: the clinical categories her
+   * active ones cover (empty once all are revoked or expired). Patients without any record are absent.
+   */
+  readonly coordination: Map<string, Set<DataCategory>>;
+}
+
+/**
+ * Reads the consents that shape care-team grants, in one query: active DATA_SHARING consents of
+ * `patientIds` (for instance mental-health data shared with her lactation consultant), and every
+ * CARE_COORDINATION consent, active or not, of `coordinatedIds` (the patients the caller coordinates).
+ */
+async function consentScopes(
+  em: EntityManager,
+  tenantId: string,
+  patientIds: readonly string[],
+  coordinatedIds: readonly string[],
+  now: number,
+): Promise<ConsentScopes> {
+  const scopes: ConsentScopes = { shared: new Map(), coordination: new Map() };
+  if (patientIds.length === 0) return scopes;
+  const dataSharing = { type: 'DATA_SHARING', revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(now) } }] };
+  const coordination = { type: 'CARE_COORDINATION', patientId: { $in: [...coordinatedIds] } };
   const consents = await em.find(
     Consent,
-    { tenantId, patientId: { $in: [...patientIds] }, type: 'DATA_SHARING', revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(now) } }] },
-    { fields: ['patientId', 'categories'] },
+    { tenantId, patientId: { $in: [...patientIds] }, ...(coordinatedIds.length === 0 ? dataSharing : { $or: [dataSharing, coordination] }) },
+    { fields: ['patientId', 'type', 'categories', 'revokedAt', 'expiresAt'] },
   );
   for (const consent of consents) {
-    let set = shared.get(consent.patientId);
-    if (!set) shared.set(consent.patientId, (set = new Set()));
+    const byPatient = consent.type === 'DATA_SHARING' ? scopes.shared : scopes.coordination;
+    let set = byPatient.get(consent.patientId);
+    if (!set) byPatient.set(consent.patientId, (set = new Set()));
+    const active = !consent.revokedAt && (!consent.expiresAt || asDate(consent.expiresAt).getTime() > now);
+    if (!active) continue;
     for (const category of consent.categories) if (PATIENT_DATA_CATEGORIES.has(category as DataCategory)) set.add(category as DataCategory);
   }
-  return shared;
+  return scopes;
+}
+
+/**
+ * A care coordinator's categories for a patient under her CARE_COORDINATION consent: unchanged while
+ * she has never recorded one (coordination is part of treatment, which needs no consent); once she
+ * has, clinical categories only as far as her active consents list them.
+ */
+function withinCoordinationConsent(categories: Set<DataCategory>, consented: ReadonlySet<DataCategory> | undefined): Set<DataCategory> {
+  if (!consented) return categories;
+  return new Set([...categories].filter((c) => COORDINATION_BASICS.has(c) || consented.has(c)));
 }
 
 /**
  * Computes the caller's grants for patients in its own tenant:
  * - the patient herself (SELF, everything);
  * - active care-team members, by their care-team role (the tenant's role permissions), plus what the
- *   patient shares with her team through an active DATA_SHARING consent;
+ *   patient shares with her team through an active DATA_SHARING consent; a care coordinator's
+ *   clinical categories are further limited by the patient's CARE_COORDINATION consent, once she
+ *   has recorded one (see {@link withinCoordinationConsent});
  * - a clinician with an unexpired break-glass grant (EMERGENCY, all clinical categories, until it ends);
  * - the tenant's ADMINs (what the tenant's role permissions give ADMIN: never clinical data).
  * Researchers and compliance officers get none. With `patientIds`, only those patients are considered.
@@ -108,13 +149,15 @@ export async function resolvePatientGrants(
       { fields: ['patientId', 'expiresAt'], orderBy: { expiresAt: 'desc' } },
     ),
   ]);
-  const [shared, permissions] = await Promise.all([
-    sharedCategories(em, actor.tenantId, memberships.map((m) => m.patientId), now),
+  const coordinated = memberships.filter((m) => m.role === 'CARE_COORDINATOR').map((m) => m.patientId);
+  const [scopes, permissions] = await Promise.all([
+    consentScopes(em, actor.tenantId, memberships.map((m) => m.patientId), coordinated, now),
     roleCategories(em, actor.tenantId, memberships.map((m) => m.role as ClinicalRole)),
   ]);
   for (const m of memberships) {
     const role = m.role as ClinicalRole;
-    const categories = new Set([...(permissions.get(role) ?? []), ...(shared.get(m.patientId) ?? [])]);
+    let categories = new Set([...(permissions.get(role) ?? []), ...(scopes.shared.get(m.patientId) ?? [])]);
+    if (role === 'CARE_COORDINATOR') categories = withinCoordinationConsent(categories, scopes.coordination.get(m.patientId));
     grants.set(m.patientId, { patientId: m.patientId, relation: 'CARE_TEAM', careTeamRole: role, categories, expiresAt: null });
   }
   for (const e of emergencies) {

@@ -51,6 +51,14 @@ export const ENCRYPTED_ENTITIES: readonly EncryptedEntity[] = [
     indexes: [],
   },
   {
+    entity: 'FollowUpTask',
+    table: 'follow_up_task',
+    pkProp: 'id',
+    pkColumn: 'id',
+    fields: [{ prop: 'completionNote', column: 'completion_note' }],
+    indexes: [],
+  },
+  {
     entity: 'Patient',
     table: 'patient',
     pkProp: 'id',

@@ -4,10 +4,11 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import type { DatabaseConfig, FieldEncryptionConfig } from '../config.js';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type FieldEncryptionConfig } from '../config.js';
 import { encryptingDriver } from '../crypto/encrypting-driver.js';
 import { FieldKeyRing, type RawExecutor } from '../crypto/field-key-ring.js';
 import { keyEncryptionKeysFromConfig } from '../crypto/kek-source.js';
+import { releaseBrokenConnections } from './broken-connections.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { PG_COMPATIBLE_PARSERS, PGliteDialect } from './pglite-dialect.js';
@@ -46,12 +47,37 @@ async function withMigrationLock(url: string, migrate: () => Promise<unknown>): 
   }
 }
 
+/**
+ * Applies pending migrations in one transaction without the statement timeout of the pool's
+ * connections: a migration may rewrite a large table.
+ */
+async function migrateWithoutStatementTimeout(orm: MikroORM): Promise<void> {
+  await orm.em.fork().transactional(async (tx) => {
+    await tx.execute('set local statement_timeout = 0');
+    await orm.migrator.up({ transaction: tx.getTransactionContext() });
+  });
+}
+
 /** Runs `?`-placeholder SQL (MikroORM's style, as the key ring writes it) on a node-postgres pool. */
 function poolExecutor(pool: pg.Pool): RawExecutor {
   return async (sql, params) => {
     let n = 0;
     const result = await pool.query(sql.replace(/\?/g, () => `$${++n}`), params as unknown[]);
     return result.rows as Array<Record<string, unknown>>;
+  };
+}
+
+/**
+ * Options of every `pg` connection to PostgreSQL (the ORM's pool and the key-maintenance pool):
+ * the connect timeout bounds both opening a connection and waiting for a pooled one, TCP
+ * keep-alive notices a server that vanished without closing the connection, and the statement
+ * timeout bounds any one statement.
+ */
+function connectionOptions(timeouts: DatabaseTimeouts): pg.PoolConfig {
+  return {
+    connectionTimeoutMillis: timeouts.connectMs,
+    keepAlive: true,
+    ...(timeouts.statementMs > 0 ? { statement_timeout: timeouts.statementMs } : {}),
   };
 }
 
@@ -110,16 +136,22 @@ export async function openDatabase(
       driverOptions: new PGliteDialect(pglite),
     });
   } else {
-    orm = await MikroORM.init({ ...baseOptions(fieldKeys), clientUrl: config.url, pool: { min: 0, max: 10 } });
+    const timeouts = config.timeouts ?? DEFAULT_DATABASE_TIMEOUTS;
+    orm = await MikroORM.init({
+      ...baseOptions(fieldKeys),
+      clientUrl: config.url,
+      pool: { min: 0, max: 10 },
+      driverOptions: { ...connectionOptions(timeouts), onPoolCreated: releaseBrokenConnections },
+    });
     // Key reservations run beside request transactions; a connection of their own means a full
     // pool of transactions waiting for a reservation can never starve it.
-    keyPool = new pg.Pool({ connectionString: config.url, max: 1 });
+    keyPool = new pg.Pool({ connectionString: config.url, max: 1, ...connectionOptions(timeouts) });
     // An idle connection the server drops (restart, database dropped) is replaced on the next query.
     keyPool.on('error', () => undefined);
     fieldKeys.attachMaintenance(poolExecutor(keyPool));
   }
   if (options.migrate ?? true) {
-    if (config.kind === 'postgres') await withMigrationLock(config.url, () => orm.migrator.up());
+    if (config.kind === 'postgres') await withMigrationLock(config.url, () => migrateWithoutStatementTimeout(orm));
     else await orm.migrator.up();
     await fieldKeys.start();
     if (options.requireReadableKeys) {

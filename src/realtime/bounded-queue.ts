@@ -13,7 +13,11 @@ export interface QueueBounds {
  */
 export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private readonly items: Array<{ value: T; at: number }> = [];
-  private waiter: ((result: IteratorResult<T>) => void) | null = null;
+  private waiter: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | null = null;
+  /** Producers waiting for the reader to make room (see {@link whenAtMost}). */
+  private readonly roomWaiters: Array<{ size: number; resolve: () => void }> = [];
+  /** Why the stream ended, when it ended with an error (see {@link fail}); the next read rejects with it. */
+  private failure: { error: unknown } | null = null;
   private ended = false;
 
   constructor(
@@ -29,7 +33,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     if (this.waiter) {
       const waiter = this.waiter;
       this.waiter = null;
-      waiter({ value: item, done: false });
+      waiter.resolve({ value: item, done: false });
       return true;
     }
     if (this.items.length >= this.bounds.maxItems || this.isStalled()) {
@@ -52,16 +56,33 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     return this.items.length;
   }
 
+  /** Most items that may wait (`maxItems`). */
+  get capacity(): number {
+    return this.bounds.maxItems;
+  }
+
+  /**
+   * Resolves once at most `size` items wait, or the queue has ended: a producer that can wait (a
+   * replay from the database) uses it to stay within the bounds however much it has to send.
+   */
+  whenAtMost(size: number): Promise<void> {
+    if (this.ended || this.items.length <= size) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ size, resolve }));
+  }
+
   get isEnded(): boolean {
     return this.ended;
   }
 
   next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
-    if (item !== undefined) return Promise.resolve({ value: item.value, done: false });
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
-      this.waiter = resolve;
+    if (item !== undefined) {
+      this.releaseRoomWaiters();
+      return Promise.resolve({ value: item.value, done: false });
+    }
+    if (this.ended) return this.endResult();
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
     });
   }
 
@@ -86,8 +107,36 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     this.items.length = 0;
     const waiter = this.waiter;
     this.waiter = null;
-    waiter?.({ value: undefined, done: true });
+    if (waiter) void this.endResult().then(waiter.resolve, waiter.reject);
+    for (const room of this.roomWaiters.splice(0)) room.resolve();
     this.onEnd();
+  }
+
+  /**
+   * Ends the stream with an error: items not yet read are dropped and the reader's next read
+   * rejects with `error` (graphql-ws sends it as the operation's error); later reads complete.
+   */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.failure = { error };
+    this.end();
+  }
+
+  /** What a read of the ended stream gets: its failure once, if it failed, then completion. */
+  private endResult(): Promise<IteratorResult<T>> {
+    const failure = this.failure;
+    this.failure = null;
+    return failure ? Promise.reject(failure.error) : Promise.resolve({ value: undefined, done: true });
+  }
+
+  private releaseRoomWaiters(): void {
+    if (this.roomWaiters.length === 0) return;
+    const still: typeof this.roomWaiters = [];
+    for (const room of this.roomWaiters) {
+      if (this.items.length <= room.size) room.resolve();
+      else still.push(room);
+    }
+    this.roomWaiters.splice(0, this.roomWaiters.length, ...still);
   }
 
   private isStalled(): boolean {

@@ -16,16 +16,23 @@
 export const CradleCloseCode = {
   /** The server is restarting or shutting down (RFC 6455 "service restart"). */
   ServiceRestart: 1012,
+  /**
+   * The connection could not be authenticated because the database is unreachable for now
+   * (RFC 6455 "try again later"): reconnect after a short delay, then resume with `since`.
+   */
+  TryAgainLater: 1013,
   /** No valid token in `connection_init`, the token expired, or its session ended while connected. */
   Unauthorized: 4401,
   /** The subscriber read too slowly and its bounded send buffer filled up. */
   SlowConsumer: 4413,
 } as const;
 
-/** The reasons sent with {@link CradleCloseCode.Unauthorized} (see above for what each asks of the client). */
+/** The reasons sent with {@link CradleCloseCode.Unauthorized} (see above for what each asks of the client), and with {@link CradleCloseCode.TryAgainLater}. */
 export const CradleCloseReason = {
   Unauthorized: 'Unauthorized',
   TokenExpired: 'Token expired',
   SessionRotated: 'Session rotated',
   SessionRevoked: 'Session revoked',
+  /** Sent with {@link CradleCloseCode.TryAgainLater}. */
+  TryAgainLater: 'Service unavailable: retry shortly',
 } as const;

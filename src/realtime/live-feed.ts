@@ -8,7 +8,7 @@ import type { AlertEvent } from '../schema/alert/alert.type.js';
 import { alertEventsAfter, loadAlertEvents, type LoadedAlertEvent } from '../alerting/alert-events.js';
 import { BusUnavailableError } from '../errors.js';
 import { BoundedQueue, type QueueBounds } from './bounded-queue.js';
-import { LiveSubscription, type LiveFilter, type LiveItem } from './live-subscription.js';
+import { GrantIndex, LiveSubscription, type LiveFilter, type LiveItem } from './live-subscription.js';
 
 export type { LiveFilter, LiveItem, LiveStream } from './live-subscription.js';
 import { Channels, type EventBus } from './event-bus.js';
@@ -35,6 +35,8 @@ const REPLAY_PAGE = 500;
  */
 interface TenantRoom {
   readonly subscribers: Set<LiveSubscription>;
+  /** The subscribers by patient they hold a grant for (kept by `LiveSubscription.grant`/`revoke`). */
+  readonly index: GrantIndex;
   readonly joined: Promise<unknown>;
   readonly unsubscribes: Array<() => Promise<void>>;
   tail: Promise<void>;
@@ -104,23 +106,18 @@ export class LiveFeed {
     };
     const queue = new BoundedQueue<LiveItem>(this.bounds, overflow, () => this.leave(actor.tenantId, subscription));
     const room = this.roomOf(actor.tenantId);
-    subscription = new LiveSubscription(access, grants, filter, queue, () => room.relevance, this.now);
+    subscription = new LiveSubscription(access, grants, filter, queue, () => room.relevance, this.now, room.index);
     if (filter.sinceSeq != null) subscription.beginReplay();
     room.subscribers.add(subscription);
     try {
       await room.joined;
-      if (filter.sinceSeq != null) {
-        try {
-          await this.replay(actor.tenantId, subscription);
-        } finally {
-          subscription.endReplay();
-        }
-      }
     } catch {
       // The subscription never went live (bus or database down): take it out again.
       queue.end();
       throw BusUnavailableError.live();
     }
+    // The replay runs beside the reader, paced by it (see `replay`); live events are held meanwhile.
+    if (filter.sinceSeq != null) this.runReplay(actor.tenantId, subscription);
     this.opened += 1;
     return queue;
   }
@@ -159,7 +156,7 @@ export class LiveFeed {
   private roomOf(tenantId: string): TenantRoom {
     const existing = this.rooms.get(tenantId);
     if (existing) return existing;
-    const room: TenantRoom = { subscribers: new Set(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [] };
+    const room: TenantRoom = { subscribers: new Set(), index: new GrantIndex(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [] };
     (room as { joined: Promise<unknown> }).joined = Promise.all([
       this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => this.onEvent(room, message)).then((u) => room.unsubscribes.push(u)),
       this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => this.onAccessChange(tenantId, room, message)).then((u) => room.unsubscribes.push(u)),
@@ -185,6 +182,7 @@ export class LiveFeed {
     const room = this.rooms.get(tenantId);
     if (!room) return;
     room.subscribers.delete(subscription);
+    for (const patientId of subscription.grants.keys()) room.index.remove(patientId, subscription);
     if (room.subscribers.size === 0) {
       this.rooms.delete(tenantId);
       void room.joined.then(() => Promise.all(room.unsubscribes.map((u) => u()))).catch(() => undefined);
@@ -220,9 +218,10 @@ export class LiveFeed {
    */
   private recipientsOf(room: TenantRoom, event: PublishedEvent): LiveSubscription[] {
     if (event.type === 'ALERT_CHANGED') {
-      return [...room.subscribers].filter((s) => s.stream === 'ALERTS' && s.grants.has(event.patientId) && event.seq > s.lastSeq);
+      return [...room.index.of(event.patientId)].filter((s) => s.stream === 'ALERTS' && event.seq > s.lastSeq);
     }
-    return [...room.subscribers].filter((s) => s.wants(event.patientId, event.kind as StatusKind) && event.seq > s.lastSeq);
+    const kind = event.kind as StatusKind;
+    return [...room.index.of(event.patientId)].filter((s) => s.wants(event.patientId, kind) && event.seq > s.lastSeq);
   }
 
   /** Loads the batched events' updates and alert steps at once and hands them over in arrival order. */
@@ -231,23 +230,30 @@ export class LiveFeed {
     if (events.length === 0) return;
     const alertEvents = events.filter((e) => e.type === 'ALERT_CHANGED');
     const statusIds = events.filter((e) => e.type !== 'ALERT_CHANGED').map((e) => e.subjectId);
+    // A batch that cannot be loaded (database unavailable) is not lost: its events are committed,
+    // so each subscriber that should get one catches up from the database instead (see below).
     const loading = (statusIds.length === 0 ? Promise.resolve([]) : this.orm.em.fork().find(StatusUpdate, { id: { $in: statusIds } })).catch((err: unknown) => {
-      this.logger.error({ err }, 'could not load status updates for live delivery');
-      return [];
+      this.logger.warn({ err }, 'could not load status updates for live delivery; their subscribers catch up from the database');
+      return null;
     });
     const loadingAlerts = (
       alertEvents.length === 0 ? Promise.resolve(new Map<number, LoadedAlertEvent>()) : loadAlertEvents(this.orm.em.fork(), alertEvents[0]!.tenantId, alertEvents.map((e) => e.seq))
     ).catch((err: unknown) => {
-      this.logger.error({ err }, 'could not load alert changes for live delivery');
-      return new Map<number, LoadedAlertEvent>();
+      this.logger.warn({ err }, 'could not load alert changes for live delivery; their subscribers catch up from the database');
+      return null;
     });
     this.inOrder(room, async () => {
-      const rows = new Map((await loading).map((row) => [row.id, row]));
+      const loaded = await loading;
+      const rows = new Map((loaded ?? []).map((row) => [row.id, row]));
       const alerts = await loadingAlerts;
       const now = Date.now();
       for (const event of events) {
+        if ((event.type === 'ALERT_CHANGED' ? alerts : loaded) === null) {
+          for (const subscriber of this.recipientsOf(room, event)) this.catchUp(event.tenantId, subscriber);
+          continue;
+        }
         if (event.type === 'ALERT_CHANGED') {
-          this.deliverAlert(room, event, alerts.get(event.seq), now);
+          this.deliverAlert(room, event, alerts!.get(event.seq), now);
           continue;
         }
         const row = rows.get(event.subjectId);
@@ -298,8 +304,7 @@ export class LiveFeed {
       // Every grant of the tenant may have narrowed: nothing is delivered until each is looked up again.
       const everyone = [...room.subscribers];
       for (const subscriber of everyone) {
-        for (const patientId of subscriber.grants.keys()) subscriber.access.setGrant(patientId, null);
-        subscriber.grants.clear();
+        subscriber.revokeAll();
       }
       this.inOrder(room, () => this.regrantAll(everyone));
       return;
@@ -308,8 +313,7 @@ export class LiveFeed {
       (s) => (change.userId === null || s.userId === change.userId) && (!s.filter.patientIds || s.filter.patientIds.includes(change.patientId)),
     );
     for (const subscriber of affected) {
-      subscriber.grants.delete(change.patientId);
-      subscriber.access.setGrant(change.patientId, null);
+      subscriber.revoke(change.patientId);
     }
     const { patientId } = change;
     this.inOrder(room, () => this.recheck(affected, patientId));
@@ -322,8 +326,7 @@ export class LiveFeed {
         const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, this.now(), subscriber.filter.patientIds ?? undefined);
         if (subscriber.queue.isEnded) continue;
         for (const [patientId, grant] of grants) {
-          subscriber.grants.set(patientId, grant);
-          subscriber.access.setGrant(patientId, grant);
+          subscriber.grant(patientId, grant);
         }
       } catch (err) {
         this.logger.error({ err }, 'could not re-check a live subscriber after a permissions change');
@@ -338,8 +341,7 @@ export class LiveFeed {
         const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, this.now(), [patientId]);
         const grant = grants.get(patientId);
         if (grant && !subscriber.queue.isEnded) {
-          subscriber.grants.set(patientId, grant);
-          subscriber.access.setGrant(patientId, grant);
+          subscriber.grant(patientId, grant);
         }
       } catch (err) {
         this.logger.error({ err }, 'could not re-check a live subscriber after an access change');
@@ -347,68 +349,89 @@ export class LiveFeed {
     }
   }
 
-  /** Sends a subscriber every entitled event of its stream after its `lastSeq`, from the database, in cursor order. */
+  /**
+   * Runs the replay of a subscriber whose live events are held (`beginReplay`), in the background.
+   * If the database fails, the subscription ends with a retryable error: the client resumes with `since`.
+   */
+  private runReplay(tenantId: string, subscription: LiveSubscription): void {
+    void this.replay(tenantId, subscription).catch((err: unknown) => {
+      this.logger.warn({ err }, 'could not replay a live subscriber from the database');
+      subscription.queue.fail(BusUnavailableError.live());
+    });
+  }
+
+  /**
+   * Sends a subscriber every entitled event of its stream after its `lastSeq`, from the database,
+   * in cursor order, then switches it to live (`endReplay`). Paced by the reader: at most
+   * `replayAhead` replayed events wait in its queue, so a backlog of any length never trips the
+   * slow-consumer bound (the stall bound still applies to a reader that stops).
+   */
   private async replay(tenantId: string, subscription: LiveSubscription): Promise<void> {
+    const em = this.orm.em.fork();
+    const queue = subscription.queue;
+    let after = subscription.lastSeq;
+    for (;;) {
+      const generation = subscription.replayGeneration;
+      const page = await this.replayPage(em, tenantId, subscription, after);
+      for (const { seq, item, wanted } of page.items) {
+        if (queue.size >= subscription.replayAhead) await queue.whenAtMost(subscription.replayAhead - 1);
+        if (queue.isEnded) return;
+        // Checked at delivery, not at loading: access may have changed while the reader caught up.
+        if (wanted()) subscription.deliver(seq, item);
+      }
+      if (queue.isEnded) return;
+      after = Math.max(after, page.readThrough);
+      em.clear();
+      if (!page.full && subscription.endReplay(generation)) return;
+    }
+  }
+
+  /**
+   * One page of a subscriber's stream after cursor `after`: the events of its patients, each with
+   * the check of whether it may still receive it, and how far the page read.
+   */
+  private async replayPage(
+    em: EntityManager,
+    tenantId: string,
+    subscription: LiveSubscription,
+    after: number,
+  ): Promise<{ items: Array<{ seq: number; item: LiveItem; wanted: () => boolean }>; readThrough: number; full: boolean }> {
     const patientIds = [...subscription.grants.keys()];
-    if (patientIds.length === 0) return;
+    if (patientIds.length === 0) return { items: [], readThrough: after, full: false };
     if (subscription.stream === 'ALERTS') {
-      await this.replayAlerts(tenantId, subscription, patientIds);
-      return;
-    }
-    const em = this.orm.em.fork();
-    let after = subscription.lastSeq;
-    for (;;) {
-      const rows = await em.find(
-        StatusUpdate,
-        {
-          tenantId,
-          patientId: { $in: patientIds },
-          seq: { $gt: after },
-          ...(subscription.filter.kinds ? { kind: { $in: [...subscription.filter.kinds] } } : {}),
-        },
-        { orderBy: { seq: 'asc' }, limit: REPLAY_PAGE },
-      );
-      for (const row of rows) {
-        if (subscription.queue.isEnded) return;
-        after = row.seq;
-        if (subscription.wants(row.patientId, row.kind as StatusKind)) {
-          const view = new StatusUpdateView(row);
-          subscription.deliver(row.seq, { cursor: view.cursor, update: view });
-        }
-      }
-      if (rows.length < REPLAY_PAGE) return;
-      em.clear();
-    }
-  }
-
-  /** Sends an alerts subscriber every announced alert step meant for it after its `lastSeq`, in cursor order. */
-  private async replayAlerts(tenantId: string, subscription: LiveSubscription, patientIds: readonly string[]): Promise<void> {
-    const em = this.orm.em.fork();
-    let after = subscription.lastSeq;
-    for (;;) {
       const page = await alertEventsAfter(em, tenantId, patientIds, after, REPLAY_PAGE);
-      for (const loaded of page.events) {
-        if (subscription.queue.isEnded) return;
-        if (subscription.wantsAlert(loaded)) subscription.deliver(loaded.seq, loaded.event);
-      }
-      if (!page.full || page.lastSeq === null) return;
-      after = page.lastSeq;
-      em.clear();
+      const items = page.events.map((loaded) => ({ seq: loaded.seq, item: loaded.event as LiveItem, wanted: () => subscription.wantsAlert(loaded) }));
+      return { items, readThrough: page.lastSeq ?? after, full: page.full };
     }
+    const rows = await em.find(
+      StatusUpdate,
+      {
+        tenantId,
+        patientId: { $in: patientIds },
+        seq: { $gt: after },
+        ...(subscription.filter.kinds ? { kind: { $in: [...subscription.filter.kinds] } } : {}),
+      },
+      { orderBy: { seq: 'asc' }, limit: REPLAY_PAGE },
+    );
+    const items = rows.map((row) => {
+      const view = new StatusUpdateView(row);
+      return { seq: row.seq, item: { cursor: view.cursor, update: view } as LiveItem, wanted: () => subscription.wants(row.patientId, row.kind as StatusKind) };
+    });
+    return { items, readThrough: rows.at(-1)?.seq ?? after, full: rows.length === REPLAY_PAGE };
   }
 
-  /** After a bus outage, every subscriber catches up from the database (live events are held meanwhile). */
+  /**
+   * After a bus outage, every subscriber catches up from the database: a paced replay while live
+   * events are held, as for `since` (one already replaying queries once more before going live).
+   */
   private catchUpAll(): void {
     for (const [tenantId, room] of this.rooms) {
-      this.inOrder(room, async () => {
-        for (const subscription of room.subscribers) {
-          try {
-            await this.replay(tenantId, subscription);
-          } catch (err) {
-            this.logger.error({ err }, 'could not catch a live subscriber up after a bus outage');
-          }
-        }
-      });
+      for (const subscription of room.subscribers) this.catchUp(tenantId, subscription);
     }
+  }
+
+  /** Replays a live subscriber from its last cursor (live events are held meanwhile), or makes the replay under way read again. */
+  private catchUp(tenantId: string, subscription: LiveSubscription): void {
+    if (subscription.beginReplay()) this.runReplay(tenantId, subscription);
   }
 }

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { OutageBackoff } from '../db/outage-backoff.js';
 import type { AppLogger } from '../logger.js';
 import { Channels, type EventBus } from './event-bus.js';
 import type { LiveMetrics } from './live-metrics.js';
@@ -18,6 +19,8 @@ export interface PublishedEvent {
 /** Arbitrary constant naming the advisory lock that makes one relay publish at a time across instances. */
 const RELAY_LOCK_KEY = 0x43_52_44_4c; // "CRDL"
 const BATCH_SIZE = 200;
+/** Longest pause between polls while publishing fails, in milliseconds. */
+const MAX_BACKOFF_MS = 5000;
 
 interface OutboxRow {
   id: string | number;
@@ -38,14 +41,17 @@ interface OutboxRow {
  *
  * One relay runs per server instance; a transaction-scoped advisory lock lets only one of them
  * publish at a time, which keeps each tenant's events in cursor order on the bus.
+ *
+ * While the database or the bus is down, polls back off (doubling up to {@link MAX_BACKOFF_MS});
+ * a wake-up after a committed write still tries at once.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  /** Whether the last pass failed (an outage is logged once, and its end once). */
-  private failing = false;
+  /** Paces polls while passes fail (an outage is logged once, and its end once). */
+  private readonly backoff: OutageBackoff;
 
   constructor(
     private readonly orm: MikroORM,
@@ -53,11 +59,15 @@ export class OutboxRelay {
     private readonly logger: AppLogger,
     private readonly pollMs: number,
     private readonly metrics: LiveMetrics,
-  ) {}
+  ) {
+    this.backoff = new OutageBackoff(pollMs, Math.max(pollMs, MAX_BACKOFF_MS));
+  }
 
   /** Starts polling (a safety net for events written by other instances or missed wake-ups). */
   start(): void {
-    this.timer = setInterval(() => this.wake(), this.pollMs);
+    this.timer = setInterval(() => {
+      if (this.backoff.ready) this.wake();
+    }, this.pollMs);
     this.timer.unref();
     this.wake();
   }
@@ -94,14 +104,10 @@ export class OutboxRelay {
   private async drain(): Promise<void> {
     try {
       while (!this.stopped && (await this.publishBatch()) === BATCH_SIZE);
-      if (this.failing) {
-        this.failing = false;
-        this.logger.info('outbox relay is publishing again');
-      }
+      if (this.backoff.succeeded()) this.logger.info('outbox relay is publishing again');
     } catch (err) {
       this.metrics.relayFailures.inc();
-      if (!this.failing) {
-        this.failing = true;
+      if (this.backoff.failed()) {
         this.logger.warn({ err }, 'outbox relay could not publish; will retry');
       } else {
         this.logger.debug({ err }, 'outbox relay still cannot publish');

@@ -1,5 +1,6 @@
 import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { auditEntriesFor, PhiAccessRecorder, type PatientAccessSummary } from '../audit/phi-access-recorder.js';
+import type { PatientGrant } from '../auth/patient-grants.js';
 import type { RequestContext } from '../context.js';
 import type { LiveMetrics } from './live-metrics.js';
 import { StatusUpdateView } from '../schema/status/status-update.type.js';
@@ -14,8 +15,20 @@ function signatureOf(ctx: RequestContext, operationKey: string, view: StatusUpda
   const actor = ctx.access.actor;
   const grant = ctx.access.knownGrant(view.patientId);
   if (!actor || !grant) return null;
-  return `${operationKey}\u0000${actor.role}\u0000${actor.tenantId}\u0000${grant.relation}\u0000${[...grant.categories].sort().join(',')}`;
+  let grantKey = GRANT_KEYS.get(grant);
+  if (grantKey === undefined) {
+    grantKey = `${actor.role}\u0000${actor.tenantId}\u0000${grant.relation}\u0000${[...grant.categories].sort().join(',')}`;
+    GRANT_KEYS.set(grant, grantKey);
+  }
+  return `${operationKey}\u0000${grantKey}`;
 }
+
+/**
+ * The grant part of a signature, per grant object (grants are replaced, never changed in place,
+ * and one grant belongs to one caller, so its role and tenant are fixed too): built once per
+ * subscriber and patient instead of once per event.
+ */
+const GRANT_KEYS = new WeakMap<PatientGrant, string>();
 
 /** One execution of an event: its result and the PHI it carried (audited for each subscriber it reaches). */
 interface EventExecution {

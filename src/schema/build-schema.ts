@@ -2,6 +2,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { AlertResolver } from '../resolvers/alert.resolver.js';
+import { FollowUpTaskResolver } from '../resolvers/follow-up-task.resolver.js';
 import { AuditResolver } from '../resolvers/audit.resolver.js';
 import { ComplianceResolver } from '../resolvers/compliance.resolver.js';
 import { ConsentResolver } from '../resolvers/consent.resolver.js';
@@ -34,6 +35,7 @@ export const RESOLVERS = [
   AccountAdministrationResolver,
   ProtocolResolver,
   AlertResolver,
+  FollowUpTaskResolver,
   MessagingResolver,
   AuditResolver,
   ComplianceResolver,

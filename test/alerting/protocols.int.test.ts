@@ -205,3 +205,64 @@ describe('scheduled protocols (missed check-in)', () => {
     expect(await outreach()).toHaveLength(1);
   });
 });
+
+describe('protocol changes across instances', () => {
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    a = await startTestServer({ env: { CRADLE_ALERTING_POLL_MS: '60000' } });
+    b = await startTestServer({ shareWith: a, env: { CRADLE_ALERTING_POLL_MS: '60000' } });
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('evaluates with the protocol as changed through another instance, or in the database, once the change has returned', async () => {
+    const tenant = await TestTenant.create(a);
+    const team = await alertingTeam(tenant);
+    const id = await createProtocol(a, team.coordinator, screeningProtocolInput({ name: 'Any EPDS', condition: 'screening.instrument == "EPDS"' }));
+    const alerts = async () => (await alertsOf(a, team.patient.id)).filter((row) => row['protocol_id'] === id);
+    const resolveAll = async () => {
+      for (const row of await alerts()) {
+        if (row['status'] !== 'RESOLVED') await gqlOk(a.url, 'mutation($id: ID!) { resolveAlert(id: $id, note: "reviewed") { id } }', { id: row['id'] }, team.mentalHealth.token);
+      }
+    };
+    // B evaluates (and keeps) version 1.
+    await submitEpds(a, team.patient, 0);
+    await runDue(b);
+    const [version1] = await rawSql(a, 'select id from protocol_version where protocol_id = ? and number = 1', [id]);
+    expect((await alerts()).map((row) => row['protocol_version_id'])).toEqual([version1!['id']]);
+    await resolveAll();
+
+    // Version 2 (never matches) through A: B's next evaluation uses it.
+    await gqlOk(a.url, UPDATE, { id, input: { condition: 'screening.total > 29', changeNote: 'Only the top score' } }, team.coordinator.token);
+    await submitEpds(b, team.patient, 0);
+    await runDue(b);
+    expect(await alerts()).toHaveLength(1);
+
+    // Rolled back to version 1 through A: B raises again.
+    await gqlOk(a.url, ACTIVATE, { id, v: 1 }, team.coordinator.token);
+    await submitEpds(b, team.patient, 0);
+    await runDue(b);
+    expect((await alerts()).map((row) => [row['protocol_version_id'], row['status']])).toEqual([[version1!['id'], 'RESOLVED'], [version1!['id'], 'OPEN']]);
+    await resolveAll();
+
+    // Disabled through A: B stops evaluating it.
+    await gqlOk(a.url, ENABLE, { id, on: false }, team.coordinator.token);
+    await submitEpds(a, team.patient, 0);
+    await runDue(b);
+    expect(await alerts()).toHaveLength(2);
+
+    // Enabled by another writer straight in the database: B picks that up too.
+    await rawSql(a, 'update protocol set enabled = true where id = ?', [id]);
+    await submitEpds(a, team.patient, 0);
+    await runDue(b);
+    expect((await alerts()).map((row) => row['status'])).toEqual(['RESOLVED', 'RESOLVED', 'OPEN']);
+    // The pass evaluated the whole stream, the alert events it wrote included.
+    const [stream] = await rawSql(a, 'select c.last_seq::int as cursor, t.event_seq::int as seq from alerting_cursor c join tenant t on t.id = c.tenant_id where t.id = ?', [tenant.id]);
+    expect(stream!['cursor']).toBe(stream!['seq']);
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, GENESIS_HASH, hashAuditRecord, toAuditRecord } from '../../src/audit/audit-hash.js';
 import type { AuditEntryInput } from '../../src/audit/audit-entry.js';
@@ -25,6 +26,18 @@ describe('audit record hashing', () => {
     const record = toAuditRecord(entry, 1, 1_700_000_000_123, GENESIS_HASH);
     const reordered = { ...record, details: { a: 'x', b: 1 } };
     expect(hashAuditRecord(reordered)).toBe(hashAuditRecord(record));
+  });
+
+  it('hashes exactly the canonical JSON of the columns in their fixed order (the encoding stored chains were built with)', () => {
+    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    const reference = (r: ReturnType<typeof toAuditRecord>) =>
+      sha(canonicalJson(['cradle-audit-v1', r.tenantId, r.seq, r.actorType, r.actorId, r.actorRole, r.sessionId, r.patientId, r.action, [...r.fields], r.purpose, r.outcome, r.requestId, r.clientIp, r.userAgent, r.details, r.occurredAtMs, r.prevHash]));
+    const record = toAuditRecord(entry, 7, 1_700_000_000_123, 'a'.repeat(64));
+    expect(hashAuditRecord(record)).toBe(reference(record));
+    const sparse = toAuditRecord({ ...entry, actor: { type: 'SYSTEM', component: 'relay' }, patientId: null, fields: [], purpose: null, requestId: null, clientIp: null, userAgent: null, details: {} }, 8, 1, 'b'.repeat(64));
+    expect(hashAuditRecord(sparse)).toBe(reference(sparse));
+    const quoted = toAuditRecord({ ...entry, userAgent: 'Mozilla "quoted" \\ \u2028 ü', details: { z: 'é "q"', a: true, m: null, n: 2 } }, 9, 2, 'c'.repeat(64));
+    expect(hashAuditRecord(quoted)).toBe(reference(quoted));
   });
 
   it('changes the hash when any column, the position or the previous hash changes', () => {

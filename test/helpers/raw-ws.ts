@@ -10,12 +10,18 @@ export class RawWebSocket {
   private buffered = Buffer.alloc(0);
   private readonly texts: string[] = [];
   private closeCode: number | null = null;
+  /** Whether the TCP connection ended (with or without a close frame first). */
+  private ended = false;
   private readonly waiters: Array<() => void> = [];
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       this.parse();
+      for (const w of this.waiters.splice(0)) w();
+    });
+    socket.on('close', () => {
+      this.ended = true;
       for (const w of this.waiters.splice(0)) w();
     });
   }
@@ -48,12 +54,16 @@ export class RawWebSocket {
 
   /** Sends a masked text frame. */
   send(text: string): void {
-    const payload = Buffer.from(text);
+    this.sendFrame(0x1, Buffer.from(text));
+  }
+
+  private sendFrame(opcode: number, payload: Buffer): void {
+    if (this.socket.destroyed) return;
     const mask = randomBytes(4);
     const header =
       payload.length < 126
-        ? Buffer.from([0x81, 0x80 | payload.length])
-        : Buffer.concat([Buffer.from([0x81, 0x80 | 126]), Buffer.from([payload.length >> 8, payload.length & 0xff])]);
+        ? Buffer.from([0x80 | opcode, 0x80 | payload.length])
+        : Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 126]), Buffer.from([payload.length >> 8, payload.length & 0xff])]);
     const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
     this.socket.write(Buffer.concat([header, mask, masked]));
   }
@@ -72,9 +82,15 @@ export class RawWebSocket {
     return this.texts;
   }
 
-  /** Resolves with the close code the server sent (or rejects after `timeoutMs`). */
+  /**
+   * Resolves with the close code the server sent; rejects if the connection ended without one
+   * (the server dropped it) or after `timeoutMs`.
+   */
   closed(timeoutMs: number): Promise<number> {
-    return this.until(() => this.closeCode, timeoutMs);
+    return this.until(() => {
+      if (this.closeCode === null && this.ended) throw new Error(`the connection ended without a close frame after ${this.texts.length} messages`);
+      return this.closeCode;
+    }, timeoutMs);
   }
 
   /** Resolves with the first received message that satisfies `predicate`. */
@@ -88,9 +104,16 @@ export class RawWebSocket {
 
   private until<T>(probe: () => T | null, timeoutMs: number): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out waiting on the raw WebSocket')), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting on the raw WebSocket (${this.texts.length} messages so far)`)), timeoutMs);
       const check = () => {
-        const value = probe();
+        let value: T | null;
+        try {
+          value = probe();
+        } catch (err) {
+          clearTimeout(timer);
+          reject(err as Error);
+          return;
+        }
         if (value !== null) {
           clearTimeout(timer);
           resolve(value);
@@ -120,6 +143,8 @@ export class RawWebSocket {
       const payload = b.subarray(offset, offset + length);
       if (opcode === 0x1) this.texts.push(payload.toString('utf8'));
       if (opcode === 0x8) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+      // A client that reads answers pings, as every WebSocket library does (keep-alive would drop it otherwise).
+      if (opcode === 0x9) this.sendFrame(0xa, Buffer.from(payload));
       this.buffered = b.subarray(offset + length);
     }
   }

@@ -54,4 +54,34 @@ describe('BoundedQueue', () => {
     await q.return();
     expect(await pending).toEqual({ value: undefined, done: true });
   });
+
+  it('lets a producer wait until the reader has made room, and releases it when the queue ends', async () => {
+    const q = new BoundedQueue<number>({ maxItems: 4, maxLagMs: 1000 }, () => undefined, () => undefined);
+    for (let i = 0; i < 4; i++) q.push(i);
+    let roomAtTwo = false;
+    const waiting = q.whenAtMost(2).then(() => (roomAtTwo = true));
+    await q.next();
+    await Promise.resolve();
+    expect(roomAtTwo).toBe(false);
+    await q.next();
+    await waiting;
+    expect([roomAtTwo, q.size]).toEqual([true, 2]);
+    const released = q.whenAtMost(0);
+    q.end();
+    await expect(released).resolves.toBeUndefined();
+  });
+
+  it('ends with an error that the next read rejects with once, then completes', async () => {
+    let ends = 0;
+    const q = new BoundedQueue<number>({ maxItems: 4, maxLagMs: 1000 }, () => undefined, () => ends++);
+    const waiting = q.next();
+    q.fail(new Error('database unavailable'));
+    await expect(waiting).rejects.toThrow('database unavailable');
+    expect(await q.next()).toEqual({ value: undefined, done: true });
+    const later = new BoundedQueue<number>({ maxItems: 4, maxLagMs: 1000 }, () => undefined, () => ends++);
+    later.push(1);
+    later.fail(new Error('gone'));
+    await expect(later.next()).rejects.toThrow('gone');
+    expect(ends).toBe(2);
+  });
 });

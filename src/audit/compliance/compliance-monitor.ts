@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { executeBound } from '../../db/bound-query.js';
 import { CLINICAL_ROLES } from '../../db/entities/index.js';
 import type { AppLogger } from '../../logger.js';
 import type { EventBus } from '../../realtime/event-bus.js';
@@ -8,6 +9,8 @@ import { ACCESS_ACTIONS, hoursNear, storedThresholds, type ComplianceRule, type 
 const BATCH = 500;
 /** How often every tenant's stream is checked for unevaluated records, in milliseconds (a safety net; appends wake the monitor). */
 const POLL_MS = 30_000;
+/** How long a wake-up waits, gathering further appends, before the rules run (milliseconds). */
+const WAKE_DELAY_MS = 200;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
@@ -55,6 +58,7 @@ const asTime = (ms: number) => new Date(ms).toISOString();
 export class ComplianceMonitor {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  private readonly scheduled = new Map<string, NodeJS.Timeout>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -77,8 +81,26 @@ export class ComplianceMonitor {
     await this.settle();
   }
 
-  /** Evaluates a tenant's new audit records soon (coalesced with a run in progress). */
+  /**
+   * Evaluates a tenant's new audit records soon: after {@link WAKE_DELAY_MS}, so a burst of
+   * appends (a live event reaching a whole unit is one record per subscriber) is read as a few
+   * batches, not one per commit; coalesced with a run in progress.
+   */
   wake(tenantId: string): void {
+    if (this.running.has(tenantId)) {
+      this.again.add(tenantId);
+      return;
+    }
+    if (this.scheduled.has(tenantId)) return;
+    const timer = setTimeout(() => this.runNow(tenantId), WAKE_DELAY_MS);
+    timer.unref();
+    this.scheduled.set(tenantId, timer);
+  }
+
+  private runNow(tenantId: string): void {
+    const timer = this.scheduled.get(tenantId);
+    if (timer) clearTimeout(timer);
+    this.scheduled.delete(tenantId);
     if (this.running.has(tenantId)) {
       this.again.add(tenantId);
       return;
@@ -97,9 +119,12 @@ export class ComplianceMonitor {
     this.running.set(tenantId, run);
   }
 
-  /** Waits until no evaluation is running or pending (tests, shutdown). */
+  /** Runs every scheduled evaluation now and waits until none is running or pending (tests, shutdown). */
   async settle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    while (this.running.size > 0 || this.scheduled.size > 0) {
+      for (const tenantId of [...this.scheduled.keys()]) this.runNow(tenantId);
+      await Promise.allSettled([...this.running.values()]);
+    }
   }
 
   private async pollAll(): Promise<void> {
@@ -176,10 +201,90 @@ class RuleEvaluation {
       if (CLINICAL.has(row.actor_role ?? '') && (row.purpose === 'TREATMENT' || row.purpose === 'EMERGENCY')) pairs.set(`${row.actor_id}\u0000${row.patient_id}`, row);
       hours.set(`${row.actor_id}\u0000${Math.floor(Number(row.occurred_ms) / HOUR_MS)}`, row);
     }
-    for (const row of hours.values()) await this.outsideUsualHours(row);
-    for (const row of lastOfActor.values()) await this.manyPatients(row);
-    for (const row of operations.values()) await this.bulkExport(row);
-    for (const row of pairs.values()) await this.neverOnCareTeam(row);
+    // Each rule reads its history for every probe of the batch in one statement (a batch of
+    // deliveries to a unit-wide dashboard has a thousand actors); events are raised in batch order.
+    const hourRows = [...hours.values()];
+    const histories = await this.usualHourHistories(hourRows);
+    for (let i = 0; i < hourRows.length; i++) await this.outsideUsualHours(hourRows[i]!, histories[i]!);
+    const actorRows = [...lastOfActor.values()];
+    const patientCounts = await this.patientCounts(actorRows);
+    for (let i = 0; i < actorRows.length; i++) await this.manyPatients(actorRows[i]!, patientCounts[i]!);
+    const operationRows = [...operations.values()];
+    const operationCounts = await this.operationPatientCounts(operationRows);
+    for (let i = 0; i < operationRows.length; i++) await this.bulkExport(operationRows[i]!, operationCounts[i]!);
+    const pairRows = [...pairs.values()];
+    const members = await this.careTeamMembers(pairRows);
+    for (let i = 0; i < pairRows.length; i++) if (!members[i]) await this.neverOnCareTeam(pairRows[i]!);
+  }
+
+  /**
+   * Runs `sql` once for a whole list of probes, passed as its first parameter (a JSON array read
+   * with `jsonb_to_recordset`, each probe numbered by an `i` column), and returns its rows.
+   */
+  private async probe(probes: ReadonlyArray<Record<string, unknown>>, sql: string, params: unknown[] = []): Promise<Array<{ i: number; h?: number | string; n: number | string }>> {
+    if (probes.length === 0) return [];
+    return executeBound(this.tx, sql, [JSON.stringify(probes.map((p, i) => ({ i, ...p }))), ...params]);
+  }
+
+  /** For each row: its actor's allowed accesses per UTC hour over the baseline window, which ends an hour before the row. */
+  private async usualHourHistories(rows: readonly StreamRow[]): Promise<Array<Array<{ h: number; n: number }>>> {
+    const result = await this.probe(
+      rows.map((row) => {
+        const at = Number(row.occurred_ms);
+        // The baseline ends an hour before this access, so a burst of unusual activity cannot make itself usual.
+        return { actor_id: row.actor_id, since: asTime(at - this.t.usualHoursBaselineDays * 24 * HOUR_MS), until: asTime(at - HOUR_MS) };
+      }),
+      `select p."i", extract(hour from a."occurred_at" at time zone 'UTC')::int as h, count(*) as n
+       from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "since" timestamptz, "until" timestamptz)
+       join "audit_event" a on a."tenant_id" = $2 and a."actor_id" = p."actor_id" and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED'
+         and a."occurred_at" > p."since" and a."occurred_at" <= p."until"
+       group by p."i", 2`,
+      [this.tenantId],
+    );
+    const out = rows.map(() => [] as Array<{ h: number; n: number }>);
+    for (const r of result) out[r.i]!.push({ h: Number(r.h), n: Number(r.n) });
+    return out;
+  }
+
+  /** Reads one count per probe (`n`, zero where the statement returns no row for it). */
+  private async counts(probes: ReadonlyArray<Record<string, unknown>>, sql: string, params: unknown[] = []): Promise<number[]> {
+    const out = probes.map(() => 0);
+    for (const r of await this.probe(probes, sql, params)) out[r.i] = Number(r.n);
+    return out;
+  }
+
+  /** For each row: how many distinct patients its actor accessed in the window before it (up to and including it). */
+  private patientCounts(rows: readonly StreamRow[]): Promise<number[]> {
+    return this.counts(
+      rows.map((row) => ({ actor_id: row.actor_id, since: asTime(Number(row.occurred_ms) - this.t.manyPatientsWindowMinutes * MINUTE_MS), seq: row.seq })),
+      `select p."i", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "since" timestamptz, "seq" bigint)
+       cross join lateral (select count(distinct a."patient_id") as n from "audit_event" a where a."tenant_id" = $2 and a."actor_id" = p."actor_id"
+         and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED' and a."occurred_at" > p."since" and a."seq" <= p."seq") c`,
+      [this.tenantId],
+    );
+  }
+
+  /** For each row: how many distinct patients its actor accessed in the row's operation (request), up to and including it. */
+  private operationPatientCounts(rows: readonly StreamRow[]): Promise<number[]> {
+    return this.counts(
+      rows.map((row) => ({ actor_id: row.actor_id, request_id: row.request_id, seq: row.seq })),
+      `select p."i", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "request_id" text, "seq" bigint)
+       cross join lateral (select count(distinct a."patient_id") as n from "audit_event" a where a."tenant_id" = $2 and a."actor_id" = p."actor_id"
+         and a."request_id" = p."request_id" and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED' and a."seq" <= p."seq") c`,
+      [this.tenantId],
+    );
+  }
+
+  /** For each row: whether its actor has ever been on the patient's care team (current or past membership). */
+  private async careTeamMembers(rows: readonly StreamRow[]): Promise<boolean[]> {
+    const n = await this.counts(
+      rows.map((row) => ({ actor_id: row.actor_id, patient_id: row.patient_id })),
+      `select p."i", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "patient_id" uuid)
+       cross join lateral (select count(*) as n from "care_team_member" m where m."tenant_id" = $2 and m."patient_id" = p."patient_id"
+         and m."user_id"::text = p."actor_id") c`,
+      [this.tenantId],
+    );
+    return n.map((count) => count > 0);
   }
 
   private async count(sql: string, params: unknown[]): Promise<number> {
@@ -217,52 +322,30 @@ class RuleEvaluation {
     await this.raise('BREAK_GLASS', row, { emergencyAccessId: typeof details['emergencyAccessId'] === 'string' ? details['emergencyAccessId'] : null });
   }
 
-  private async outsideUsualHours(row: StreamRow): Promise<void> {
+  private async outsideUsualHours(row: StreamRow, history: ReadonlyArray<{ h: number; n: number }>): Promise<void> {
     const at = Number(row.occurred_ms);
     const hour = new Date(at).getUTCHours();
-    // The baseline ends an hour before this access, so a burst of unusual activity cannot make itself usual.
-    const history = await this.tx.execute<Array<{ h: number | string; n: number | string }>>(
-      `select extract(hour from "occurred_at" at time zone 'UTC')::int as h, count(*) as n from "audit_event"
-       where "tenant_id" = ? and "actor_id" = ? and "action" in (${ACCESS_LIST}) and "outcome" = 'ALLOWED'
-         and "occurred_at" > ? and "occurred_at" <= ? group by 1`,
-      [this.tenantId, row.actor_id, asTime(at - this.t.usualHoursBaselineDays * 24 * HOUR_MS), asTime(at - HOUR_MS)],
-    );
-    const total = history.reduce((sum, r) => sum + Number(r.n), 0);
+    const total = history.reduce((sum, r) => sum + r.n, 0);
     if (total < this.t.usualHoursMinHistory) return;
-    if (history.some((r) => hoursNear(Number(r.h), hour))) return;
+    if (history.some((r) => hoursNear(r.h, hour))) return;
     if (await this.firedSince('OUTSIDE_USUAL_HOURS', row.actor_id, at - HOUR_MS)) return;
     await this.raise('OUTSIDE_USUAL_HOURS', row, { hourUtc: hour, baselineAccesses: total });
   }
 
-  private async manyPatients(row: StreamRow): Promise<void> {
-    const at = Number(row.occurred_ms);
-    const since = at - this.t.manyPatientsWindowMinutes * MINUTE_MS;
-    const patients = await this.count(
-      `select count(distinct "patient_id") as n from "audit_event" where "tenant_id" = ? and "actor_id" = ? and "action" in (${ACCESS_LIST})
-         and "outcome" = 'ALLOWED' and "occurred_at" > ? and "seq" <= ?`,
-      [this.tenantId, row.actor_id, asTime(since), row.seq],
-    );
+  private async manyPatients(row: StreamRow, patients: number): Promise<void> {
+    const since = Number(row.occurred_ms) - this.t.manyPatientsWindowMinutes * MINUTE_MS;
     if (patients < this.t.manyPatients || (await this.firedSince('MANY_PATIENTS', row.actor_id, since))) return;
     await this.raise('MANY_PATIENTS', row, { patients, windowMinutes: this.t.manyPatientsWindowMinutes }, null);
   }
 
-  private async bulkExport(row: StreamRow): Promise<void> {
-    const records = await this.count(
-      `select count(distinct "patient_id") as n from "audit_event" where "tenant_id" = ? and "actor_id" = ? and "request_id" = ?
-         and "action" in (${ACCESS_LIST}) and "outcome" = 'ALLOWED' and "seq" <= ?`,
-      [this.tenantId, row.actor_id, row.request_id, row.seq],
-    );
+  private async bulkExport(row: StreamRow, records: number): Promise<void> {
     if (records < this.t.bulkExportRecords) return;
     if (await this.firedSince('BULK_EXPORT', row.actor_id, 0, `and "details"->>'requestId' = ?`, [row.request_id])) return;
     await this.raise('BULK_EXPORT', row, { requestId: row.request_id, patients: records }, null);
   }
 
+  /** Called for a clinician's treatment access to a patient whose care team she has never been on. */
   private async neverOnCareTeam(row: StreamRow): Promise<void> {
-    const memberships = await this.count(
-      `select count(*) as n from "care_team_member" where "tenant_id" = ? and "patient_id" = ? and "user_id"::text = ?`,
-      [this.tenantId, row.patient_id, row.actor_id],
-    );
-    if (memberships > 0) return;
     if (await this.firedSince('NEVER_ON_CARE_TEAM', row.actor_id, 0, `and "patient_id" = ?`, [row.patient_id])) return;
     await this.raise('NEVER_ON_CARE_TEAM', row, { purpose: row.purpose });
   }

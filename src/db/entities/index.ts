@@ -32,6 +32,7 @@ export { RoleDataCategory };
 export { Protocol, ProtocolVersion, Alert, AlertEvidence, AlertHistory, EscalationJob, FollowUpTask, SafetyMessage, AlertingCursor, ProtocolSchedule };
 export { PROTOCOL_VERSION_STATUSES, type ProtocolVersionStatus } from './protocol-version.entity.js';
 export { ALERT_SEVERITIES, ALERT_STATUSES, type AlertStatus } from './alert.entity.js';
+export { FOLLOW_UP_TASK_STATUSES, type FollowUpTaskStatus } from './follow-up-task.entity.js';
 export { ALERT_HISTORY_ACTIONS, type AlertHistoryAction, type AlertRecipients } from './alert-history.entity.js';
 export { MessagingDevice, MessagingEnvelope, MessagingKyberPreKey, MessagingPreKey };
 export { SESSION_END_REASONS, type SessionEndReason } from './auth-session.entity.js';

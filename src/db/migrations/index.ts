@@ -12,6 +12,7 @@ import { Migration20261123085000RolePermissions } from './20261123085000-role-pe
 import { Migration20261123086000AccountAdministration } from './20261123086000-account-administration.js';
 import { Migration20261123087000EncryptAlertNotes } from './20261123087000-encrypt-alert-notes.js';
 import { Migration20261123090000RowLevelSecurity } from './20261123090000-row-level-security.js';
+import { Migration20261123091000FollowUpTaskCompletion } from './20261123091000-follow-up-task-completion.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -30,6 +31,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123085000RolePermissions', class: Migration20261123085000RolePermissions },
   { name: 'Migration20261123086000AccountAdministration', class: Migration20261123086000AccountAdministration },
   { name: 'Migration20261123087000EncryptAlertNotes', class: Migration20261123087000EncryptAlertNotes },
-  // Keep last: it puts every table existing by then behind the tenant wall.
+  // Keep after every migration that creates a table: it puts every table existing by then behind the tenant wall.
   { name: 'Migration20261123090000RowLevelSecurity', class: Migration20261123090000RowLevelSecurity },
+  { name: 'Migration20261123091000FollowUpTaskCompletion', class: Migration20261123091000FollowUpTaskCompletion },
 ];

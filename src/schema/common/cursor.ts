@@ -19,6 +19,16 @@ export const Cursor = {
   ofId(id: string): string {
     return Buffer.from(`id:${id}`).toString('base64url');
   },
+  /** A cursor over rows ordered by a time (milliseconds), then id: follow-up tasks by due time. */
+  ofTimeAndId(time: number, id: string): string {
+    return Buffer.from(`at:${time}:${id}`).toString('base64url');
+  },
+  /** Reads a time-and-id cursor, or throws BAD_USER_INPUT naming `field`. */
+  toTimeAndId(cursor: string, field: string): { time: number; id: string } {
+    const match = /^at:(\d{1,15}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!match) throw BadInputError.cursor(field);
+    return { time: Number(match[1]), id: match[2]! };
+  },
   /** Reads an id cursor, or throws BAD_USER_INPUT naming `field`. */
   toId(cursor: string, field: string): string {
     const match = /^id:([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -5,7 +5,7 @@ import { CLINICAL_ROLES, CONSENT_TYPES, EMERGENCY_REVIEW_OUTCOMES, ROLES, STATUS
 import type { DataCategory } from '../../auth/data-category.js';
 import { PURPOSES_OF_USE } from '../../audit/audit-entry.js';
 import { COMPLIANCE_RULES } from '../../audit/compliance/compliance-rules.js';
-import { ALERT_HISTORY_ACTIONS, ALERT_STATUSES, PROTOCOL_VERSION_STATUSES } from '../../db/entities/index.js';
+import { ALERT_HISTORY_ACTIONS, ALERT_STATUSES, FOLLOW_UP_TASK_STATUSES, PROTOCOL_VERSION_STATUSES } from '../../db/entities/index.js';
 import { INCOMPLETE_DATA_POLICIES, SAFETY_MESSAGE_TEMPLATES, SEVERITIES } from '../../protocols/protocol.js';
 
 function enumOf<T extends string>(values: readonly T[]): Record<T, T> {
@@ -37,7 +37,7 @@ registerEnumType(ConsentCategoryEnum, { name: 'DataCategory', description: 'A ca
 registerEnumType(ConsentTypeEnum, {
   name: 'ConsentType',
   description:
-    'DATA_SHARING widens what her whole care team may see to the listed categories; RESEARCH admits her, for the listed categories, to anonymised research aggregates (never a record); CARE_COORDINATION is recorded only.',
+    'DATA_SHARING widens what her whole care team may see to the listed categories; RESEARCH admits her, for the listed categories, to anonymised research aggregates (never a record); CARE_COORDINATION, once she has recorded one, limits the clinical categories her care coordinator reads to those her active CARE_COORDINATION consents list (identity, contact and care team always stay).',
 });
 registerEnumType(EmergencyReviewOutcomeEnum, { name: 'EmergencyReviewOutcome', description: "A compliance officer's conclusion about an emergency access." });
 registerEnumType(WarningSignEnum, {
@@ -49,6 +49,7 @@ registerEnumType(WarningSignEnum, {
 // Care protocols and alerts (src/alerting, src/protocols).
 export const SeverityEnum = enumOf(SEVERITIES);
 export const AlertStatusEnum = enumOf(ALERT_STATUSES);
+export const FollowUpTaskStatusEnum = enumOf(FOLLOW_UP_TASK_STATUSES);
 export const AlertHistoryActionEnum = enumOf(ALERT_HISTORY_ACTIONS);
 export const ProtocolVersionStatusEnum = enumOf(PROTOCOL_VERSION_STATUSES);
 export const SafetyMessageTemplateEnum = enumOf(SAFETY_MESSAGE_TEMPLATES);
@@ -58,6 +59,7 @@ export const PROTOCOL_ACTION_TYPES = ['RAISE_ALERT', 'CREATE_TASK', 'SEND_SAFETY
 export type ProtocolActionType = (typeof PROTOCOL_ACTION_TYPES)[number];
 export const ProtocolActionTypeEnum = enumOf(PROTOCOL_ACTION_TYPES);
 registerEnumType(SeverityEnum, { name: 'Severity', description: 'How urgent an alert is.' });
+registerEnumType(FollowUpTaskStatusEnum, { name: 'FollowUpTaskStatus', description: 'OPEN (to do) or DONE (completed by a clinician).' });
 registerEnumType(AlertStatusEnum, { name: 'AlertStatus', description: 'OPEN (paging), ACKNOWLEDGED (the chain stopped), RESOLVED (closed with a note).' });
 registerEnumType(AlertHistoryActionEnum, { name: 'AlertHistoryAction', description: 'A step in the life of an alert.' });
 registerEnumType(ProtocolVersionStatusEnum, { name: 'ProtocolVersionStatus', description: 'DRAFT, ACTIVE (evaluated now; one per protocol) or RETIRED.' });

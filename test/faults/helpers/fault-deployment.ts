@@ -88,7 +88,13 @@ export class FaultDeployment {
       CRADLE_SHUTDOWN_GRACE_MS: '2000',
       ...env,
     });
-    for (let i = 0; i < instances; i++) await deployment.addInstance();
+    try {
+      for (let i = 0; i < instances; i++) await deployment.addInstance();
+    } catch (err) {
+      // Otherwise the cluster and Redis outlive a run whose server does not start.
+      await deployment.close();
+      throw err;
+    }
     return deployment;
   }
 

@@ -75,7 +75,8 @@ const PG_BIN = process.env['CRADLE_FAULTS_PG_BIN'] ?? '/usr/lib/postgresql/15/bi
  * A throwaway PostgreSQL 15 cluster of the fault suite: `initdb` in a temporary directory, the
  * postmaster as our own child process on a free port (127.0.0.1 only), trust authentication, tiny
  * shared buffers and, for speed, `fsync=off` (a crash of the machine could corrupt this cluster;
- * a crash of PostgreSQL alone cannot, and the suite never crashes the machine). When the suite runs
+ * a crash of PostgreSQL alone cannot, and the suite never crashes the machine; commits stay
+ * synchronous, so an acknowledged write survives a crash of PostgreSQL). When the suite runs
  * as root, PostgreSQL (which refuses root) runs as the `postgres` user.
  */
 export class PostgresCluster {
@@ -118,7 +119,8 @@ export class PostgresCluster {
       shared_buffers: '16MB',
       max_connections: '200',
       fsync: 'off',
-      synchronous_commit: 'off',
+      // Not synchronous_commit=off: that acknowledges commits before their WAL is written, and the
+      // `immediate` stop (a crash) then loses acknowledged writes, which the suite checks never happens.
       full_page_writes: 'off',
     };
     const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];

@@ -13,8 +13,11 @@ export interface AcknowledgedWrite {
 export interface RefusedWrite {
   readonly status: number | null;
   readonly code: string | null;
-  readonly retryable: boolean;
+  /** `extensions.retryable` as sent: true, false, or null when the error did not say. */
+  readonly retryable: boolean | null;
   readonly network: boolean;
+  /** How long the refusal took, from sending the request, in milliseconds. */
+  readonly durationMs: number;
 }
 
 const LOG_MOOD = `mutation($input: LogMoodInput!) { logMood(input: $input) { id cursor } }`;
@@ -52,6 +55,19 @@ export class WriteLoad {
     this.loops = [];
   }
 
+  /**
+   * Writes until one is acknowledged, then `count` more, each of which must be (after a fault ends:
+   * proves writes work again). Gives up after `timeoutMs`.
+   */
+  async writeOnceRecovered(patient: FaultPatient, count: number, timeoutMs: number): Promise<AcknowledgedWrite[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.writeOnce(patient))) {
+      if (Date.now() > deadline) throw new Error(`writes were still refused ${timeoutMs} ms after the fault: ${JSON.stringify(this.refused.at(-1))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return this.writeSome(patient, count);
+  }
+
   /** Writes `count` moods one after another (outside any fault, e.g. for a baseline). */
   async writeSome(patient: FaultPatient, count: number): Promise<AcknowledgedWrite[]> {
     const written: AcknowledgedWrite[] = [];
@@ -74,6 +90,7 @@ export class WriteLoad {
     const targets = this.targets();
     if (targets.length === 0) return null;
     const url = targets[this.turn++ % targets.length]!;
+    const started = Date.now();
     let status: number | null = null;
     try {
       const res = await fetch(url, {
@@ -91,9 +108,15 @@ export class WriteLoad {
         return ack;
       }
       const extensions = body.errors?.[0]?.extensions ?? {};
-      this.refused.push({ status, code: typeof extensions['code'] === 'string' ? extensions['code'] : null, retryable: extensions['retryable'] === true, network: false });
+      this.refused.push({
+        status,
+        code: typeof extensions['code'] === 'string' ? extensions['code'] : null,
+        retryable: typeof extensions['retryable'] === 'boolean' ? extensions['retryable'] : null,
+        network: false,
+        durationMs: Date.now() - started,
+      });
     } catch {
-      this.refused.push({ status, code: null, retryable: false, network: true });
+      this.refused.push({ status, code: null, retryable: null, network: true, durationMs: Date.now() - started });
     }
     return null;
   }
