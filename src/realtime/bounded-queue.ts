@@ -2,14 +2,19 @@
 export interface QueueBounds {
   /** Most items that may wait; one more cuts the reader off (the memory bound). */
   readonly maxItems: number;
-  /** Longest an item may wait for the reader, in milliseconds, before the reader is cut off (a stall). */
+  /**
+   * Longest the reader may leave waiting items untaken, in milliseconds, before it is cut off (a
+   * stall): measured from the later of the oldest item's arrival and the reader's last take, so a
+   * reader still working through a long burst is not mistaken for a stalled one.
+   */
   readonly maxLagMs: number;
 }
 
 /**
  * An async iterator over pushed items with hard bounds: a reader that falls more than `maxItems`
- * behind, or leaves an item unread for longer than `maxLagMs`, is cut off (`onOverflow`) instead of
- * growing memory without end. Bursts that a reader drains in time are fine.
+ * behind, or takes nothing for longer than `maxLagMs` while items wait, is cut off (`onOverflow`)
+ * instead of growing memory without end. A reader that keeps taking items rides out bursts of any
+ * length within `maxItems`.
  */
 export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private readonly items: Array<{ value: T; at: number }> = [];
@@ -19,6 +24,8 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   /** Why the stream ended, when it ended with an error (see {@link fail}); the next read rejects with it. */
   private failure: { error: unknown } | null = null;
   private ended = false;
+  /** When the reader last took an item (clock of `now`); see {@link isStalled}. */
+  private lastTakenAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly bounds: QueueBounds,
@@ -33,6 +40,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     if (this.waiter) {
       const waiter = this.waiter;
       this.waiter = null;
+      this.lastTakenAt = this.now();
       waiter.resolve({ value: item, done: false });
       return true;
     }
@@ -77,6 +85,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
     if (item !== undefined) {
+      this.lastTakenAt = this.now();
       this.releaseRoomWaiters();
       return Promise.resolve({ value: item.value, done: false });
     }
@@ -139,9 +148,16 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     this.roomWaiters.splice(0, this.roomWaiters.length, ...still);
   }
 
+  /**
+   * Whether items wait and the reader has taken none for longer than `maxLagMs`, counting from the
+   * oldest item's arrival or the reader's last take, whichever is later. Counting from arrival
+   * alone cut off readers that were keeping up but had a long burst to work through (a regression
+   * test covers it).
+   */
   private isStalled(): boolean {
     const oldest = this.items[0];
-    return oldest !== undefined && this.now() - oldest.at > this.bounds.maxLagMs;
+    if (oldest === undefined) return false;
+    return this.now() - Math.max(oldest.at, this.lastTakenAt) > this.bounds.maxLagMs;
   }
 
   private overflow(): void {

@@ -86,7 +86,7 @@ export function collect<T = Record<string, any>>(client: Client, query: string, 
     stop,
     waitFor(count, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`expected ${count} events, got ${received.length}: ${JSON.stringify(errors)}`)), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`expected ${count} events, got ${received.length}: ${describeErrors(errors)}`)), timeoutMs);
         const check = () => {
           if (received.length >= count) {
             clearTimeout(timer);
@@ -97,6 +97,21 @@ export function collect<T = Record<string, any>>(client: Client, query: string, 
       });
     },
   };
+}
+
+/**
+ * The errors a collector saw, readable in a failure message: a socket close (a `CloseEvent`, whose
+ * fields JSON leaves out) as its code and reason, anything else as JSON.
+ */
+function describeErrors(errors: readonly unknown[]): string {
+  return errors
+    .map((e) => {
+      if (e && typeof e === 'object' && 'code' in e && 'reason' in e && typeof (e as { code: unknown }).code === 'number') {
+        return `socket closed ${(e as { code: number }).code} ${JSON.stringify((e as { reason: unknown }).reason)}`;
+      }
+      return e instanceof Error ? e.message : JSON.stringify(e);
+    })
+    .join('; ') || 'no errors';
 }
 
 /** Waits `ms` milliseconds (for asserting that nothing arrives during a quiet period). */

@@ -48,6 +48,33 @@ describe('BoundedQueue', () => {
     expect(overflows).toBe(0);
   });
 
+  it('keeps a reader that is still taking items connected through a burst that outlasts the lag bound', async () => {
+    let now = 0;
+    let overflows = 0;
+    const q = new BoundedQueue<number>({ maxItems: 100, maxLagMs: 1000 }, () => overflows++, () => undefined, () => now);
+    for (let i = 0; i < 50; i++) q.push(i);
+    for (let i = 0; i < 50; i++) {
+      now += 200;
+      expect(q.checkStall()).toBe(false);
+      expect((await q.next()).value).toBe(i);
+    }
+    expect([overflows, q.isEnded]).toEqual([0, false]);
+  });
+
+  it('cuts off a reader that stops taking items part-way through a burst', async () => {
+    let now = 0;
+    let overflows = 0;
+    const q = new BoundedQueue<number>({ maxItems: 100, maxLagMs: 1000 }, () => overflows++, () => undefined, () => now);
+    for (let i = 0; i < 10; i++) q.push(i);
+    now = 500;
+    await q.next();
+    now = 1500;
+    expect(q.checkStall()).toBe(false);
+    now = 1501;
+    expect(q.checkStall()).toBe(true);
+    expect(overflows).toBe(1);
+  });
+
   it('completes a waiting reader when ended', async () => {
     const q = new BoundedQueue<number>({ maxItems: 2, maxLagMs: 1000 }, () => undefined, () => undefined);
     const pending = q.next();
