@@ -5,6 +5,8 @@ import type { ProtocolDefinition } from '../protocols/protocol.js';
 export interface ActiveProtocol {
   readonly protocolId: string;
   readonly versionId: string;
+  /** The built-in library key (`severe-blood-pressure`), or null for a coordinator's own protocol. */
+  readonly builtInKey: string | null;
   /** Shared by every evaluation that uses this set: frozen, never to be changed. */
   readonly definition: ProtocolDefinition;
 }
@@ -93,8 +95,8 @@ export class ActiveProtocols {
    * Protocols hold no PHI, so plain SQL is fine.
    */
   private async load(em: EntityManager, tenantId: string): Promise<ActiveProtocolSet> {
-    const rows = await em.execute<{ fingerprint: string; protocol_id: string | null; version_id: string | null; definition: unknown }[]>(
-      `select f.fingerprint, p.id as protocol_id, v.id as version_id, v.definition
+    const rows = await em.execute<{ fingerprint: string; protocol_id: string | null; built_in_key: string | null; version_id: string | null; definition: unknown }[]>(
+      `select f.fingerprint, p.id as protocol_id, p.built_in_key, v.id as version_id, v.definition
        from (select ${protocolsFingerprintSql()} as fingerprint) f
        left join protocol p on p.tenant_id = ? and p.enabled and p.active_version_id is not null
        left join protocol_version v on v.id = p.active_version_id
@@ -105,7 +107,7 @@ export class ActiveProtocols {
     for (const row of rows) {
       if (!row.protocol_id || !row.version_id) continue;
       const definition = (typeof row.definition === 'string' ? JSON.parse(row.definition) : row.definition) as ProtocolDefinition;
-      all.push(Object.freeze({ protocolId: row.protocol_id, versionId: row.version_id, definition: deepFreeze(definition) }));
+      all.push(Object.freeze({ protocolId: row.protocol_id, versionId: row.version_id, builtInKey: row.built_in_key, definition: deepFreeze(definition) }));
     }
     return setOf(rows[0]?.fingerprint ?? '', all);
   }

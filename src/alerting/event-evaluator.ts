@@ -4,6 +4,7 @@ import { executeBound } from '../db/bound-query.js';
 import { StatusUpdate } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
 import { evaluateProtocol } from '../protocols/engine.js';
+import { withoutSuperseded } from '../protocols/supersession.js';
 import type { EvaluationInput, EvaluationResult, ObservationFact, PatientFacts } from '../protocols/protocol.js';
 import { ActiveProtocols, protocolsFingerprintSql, type ActiveProtocol, type ActiveProtocolSet } from './active-protocols.js';
 import { AlertChanges } from './alert-changes.js';
@@ -335,10 +336,13 @@ export class EventEvaluator {
     if (!patient) return [];
     const now = this.now();
     const input: EvaluationInput = { now, patient, update: update.observation, history: historyBefore(histories.get(update.patientId), update.seq, now) };
-    const matches: MatchToApply[] = [];
+    const results: Array<{ active: ActiveProtocol; builtInKey: string | null; result: EvaluationResult }> = [];
     for (const active of protocols) {
       const result = this.evaluateSafely(active, input);
-      if (!result || result.actions.length === 0) continue;
+      if (result && result.actions.length > 0) results.push({ active, builtInKey: active.builtInKey, result });
+    }
+    const matches: MatchToApply[] = [];
+    for (const { active, result } of withoutSuperseded(results)) {
       matches.push({
         tenantId,
         patientId: update.patientId,

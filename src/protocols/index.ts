@@ -11,5 +11,6 @@ export { validateDefinition, DEFINITION_LIMITS } from './definition-check.js';
 export { evaluateProtocol, InvalidDefinitionError, ProtocolEngine, triggerApplies } from './engine.js';
 export { BUILT_IN_PROTOCOLS, builtInProtocol, checkTightening } from './built-in/index.js';
 export { backtest, type BacktestPatient } from './backtest.js';
+export { withoutSuperseded, type KeyedResult } from './supersession.js';
 export { CONDITION_LIMITS } from './condition-cost.js';
 export { ConditionCompiler } from './condition-compiler.js';

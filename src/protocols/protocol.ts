@@ -179,6 +179,11 @@ export interface BuiltInProtocol {
   /** Stable key, e.g. `epds-self-harm`. */
   readonly key: string;
   readonly parameters: Readonly<Record<string, BuiltInParameter>>;
+  /**
+   * Keys of built-ins that this one makes redundant when both match the same update (see
+   * `withoutSuperseded`): the superseded one raises nothing for it.
+   */
+  readonly supersedes?: readonly string[];
   /** The definition for a set of parameter values (the baseline is `build` of the defaults). */
   build(parameters: Readonly<Record<string, number>>): ProtocolDefinition;
 }

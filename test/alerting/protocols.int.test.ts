@@ -132,6 +132,26 @@ describe('care protocols: library, versions, dry runs, bad input', () => {
     expect(errorOf(missing)).toEqual({ code: 'NOT_FOUND', field: 'version' });
   });
 
+  it('opens only the severe alert for a severe reading, and the hypertension alert for a raised one', async () => {
+    const team = await alertingTeam(await TestTenant.create(ts));
+    const severeId = await builtInProtocolId(ts, team.coordinator, 'severe-blood-pressure');
+    const raisedId = await builtInProtocolId(ts, team.coordinator, 'postpartum-hypertension');
+    const logVitals = (systolic: number, diastolic: number) =>
+      gqlOk(ts.url, 'mutation($input: LogVitalsInput!) { logVitals(input: $input) { id } }', { input: { patientId: team.patient.id, systolic, diastolic } }, team.patient.user!.token);
+    const openBy = async () => (await alertsOf(ts, team.patient.id)).map((a) => [a['protocol_id'], a['severity']]);
+
+    await logVitals(172, 100);
+    await runDue(ts);
+    expect(await openBy()).toEqual([[severeId, 'CRITICAL']]);
+
+    const other = await alertingTeam(await TestTenant.create(ts));
+    await gqlOk(ts.url, 'mutation($input: LogVitalsInput!) { logVitals(input: $input) { id } }', { input: { patientId: other.patient.id, systolic: 150, diastolic: 95 } }, other.patient.user!.token);
+    await runDue(ts);
+    const otherRaisedId = await builtInProtocolId(ts, other.coordinator, 'postpartum-hypertension');
+    expect((await alertsOf(ts, other.patient.id)).map((a) => [a['protocol_id'], a['severity']])).toEqual([[otherRaisedId, 'WARNING']]);
+    expect(raisedId).not.toBe(otherRaisedId);
+  });
+
   it('simulates a draft against a patient with a trace and a back-test, changing nothing', async () => {
     const tenant = await TestTenant.create(ts);
     const team = await alertingTeam(tenant);

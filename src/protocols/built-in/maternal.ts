@@ -24,11 +24,13 @@ const BP_APPLIES = 'has(vitals.systolic) || has(vitals.diastolic)';
 /**
  * Severe postpartum hypertension: systolic ≥ 160 **or** diastolic ≥ 110 mmHg, either alone
  * suffices (inclusive). A reading with one value below its threshold and the other missing is
- * INCOMPLETE (severe cannot be excluded), never "normal".
+ * INCOMPLETE (severe cannot be excluded), never "normal". A severe reading supersedes the
+ * hypertension rule for the same update (one critical page, not a second same-day warning).
  */
 export const SEVERE_BLOOD_PRESSURE: BuiltInProtocol = {
   key: 'severe-blood-pressure',
   parameters: SEVERE_BP_PARAMETERS,
+  supersedes: ['postpartum-hypertension'],
   build(given): ProtocolDefinition {
     const values = resolveParameters(SEVERE_BP_PARAMETERS, given);
     const systolic = param(values, 'systolic');
