@@ -95,11 +95,13 @@ async function raiseAlert(
     return { decision, alert };
   }
   await changes.attachEvidence(open, match.result.evidenceIds);
+  const chain = await chainOfAlert(tx, open, match);
   if (decision === 'ATTACH_EVIDENCE') {
-    changes.record(open, 'EVIDENCE_ADDED', null, changes.recipientsOf(open, null), null, false);
+    // Announced to those the alert has reached so far (its routing and the tiers already paged), so
+    // open dashboards show the new evidence; it is not a page: no tier is paged, no timer restarts.
+    changes.record(open, 'EVIDENCE_ADDED', null, changes.recipientsOf(open, chain), null, true);
     return { decision, alert: open };
   }
-  const chain = await chainOfAlert(tx, open, match);
   if (decision === 'RAISE_SEVERITY') {
     open.severity = severity;
     if (!match.result.incompleteData) open.incompleteData = false;

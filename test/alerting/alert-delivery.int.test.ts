@@ -60,7 +60,7 @@ describe('alerts raised from logged updates', () => {
     expect(tasks).toEqual([{ title: 'Immediate suicide-risk assessment', assigned_role: 'MENTAL_HEALTH_SPECIALIST', status: 'OPEN' }]);
   });
 
-  it('attaches a repeated match as evidence without paging again, and a higher severity breaks through', async () => {
+  it('attaches a repeated match as evidence, announced live without paging again, and a higher severity breaks through', async () => {
     const team = await alertingTeam(await TestTenant.create(ts));
     const protocolId = await createProtocol(ts, team.coordinator, screeningProtocolInput({
       name: 'EPDS any answer',
@@ -75,12 +75,17 @@ describe('alerts raised from logged updates', () => {
     await gpFeed.waitFor(1);
     const second = await submitEpds(ts, team.patient, 0);
     await runDue(ts);
-    await quietPeriod(400);
-    expect(gpFeed.received).toHaveLength(1);
+    const [paged, added] = await gpFeed.waitFor(2);
+    expect(paged!.alerts.action).toBe('PAGED');
+    expect(added!.alerts.action).toBe('EVIDENCE_ADDED');
+    expect(added!.alerts.alert).toMatchObject({ id: paged!.alerts.alert.id, severity: 'INFO', status: 'OPEN', escalationTier: paged!.alerts.alert.escalationTier });
+    expect(added!.alerts.alert.evidence.map((e) => e.id).sort()).toEqual([first, second].sort());
     const alerts = (await alertsOf(ts, team.patient.id)).filter((a) => a['protocol_id'] === protocolId);
     expect(alerts).toHaveLength(1);
     const history = await historyOf(ts, alerts[0]!['id'] as string);
     expect(history.map((h) => h['action'])).toEqual(['RAISED', 'PAGED', 'EVIDENCE_ADDED']);
+    // The chain's timer was left as it was: one pending page (the fallback), none added or restarted.
+    expect(await rawSql(ts, 'select step_index from escalation_job where alert_id = ? and done_at is null', [alerts[0]!['id']])).toEqual([{ step_index: 1 }]);
     const evidence = await rawSql(ts, 'select status_update_id from alert_evidence where alert_id = ?', [alerts[0]!['id']]);
     expect(evidence.map((e) => e['status_update_id']).sort()).toEqual([first, second].sort());
 
@@ -91,7 +96,7 @@ describe('alerts raised from logged updates', () => {
     }, team.coordinator.token);
     await submitEpds(ts, team.patient, 0);
     await runDue(ts);
-    const [, raised] = await gpFeed.waitFor(2);
+    const [, , raised] = await gpFeed.waitFor(3);
     expect(raised!.alerts.alert).toMatchObject({ id: alerts[0]!['id'], severity: 'WARNING', status: 'OPEN', protocolVersion: 1 });
     expect((await alertsOf(ts, team.patient.id)).filter((a) => a['protocol_id'] === protocolId)).toHaveLength(1);
   });
