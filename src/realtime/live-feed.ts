@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { PatientAccess } from '../auth/patient-access.js';
 import { resolvePatientGrants } from '../auth/patient-grants.js';
 import { StatusUpdate, Tenant, type StatusKind } from '../db/entities/index.js';
+import { tenantScopedEm } from '../db/tenant-scope.js';
 import type { AppLogger } from '../logger.js';
 import { StatusUpdateView, type StatusUpdateEvent } from '../schema/status/status-update.type.js';
 import type { AlertEvent } from '../schema/alert/alert.type.js';
@@ -34,6 +35,7 @@ const REPLAY_PAGE = 500;
  * are handed over in order), because a subscriber drops any cursor below the last it received.
  */
 interface TenantRoom {
+  readonly tenantId: string;
   readonly subscribers: Set<LiveSubscription>;
   /** The subscribers by patient they hold a grant for (kept by `LiveSubscription.grant`/`revoke`). */
   readonly index: GrantIndex;
@@ -156,7 +158,7 @@ export class LiveFeed {
   private roomOf(tenantId: string): TenantRoom {
     const existing = this.rooms.get(tenantId);
     if (existing) return existing;
-    const room: TenantRoom = { subscribers: new Set(), index: new GrantIndex(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [] };
+    const room: TenantRoom = { tenantId, subscribers: new Set(), index: new GrantIndex(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [] };
     (room as { joined: Promise<unknown> }).joined = Promise.all([
       this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => this.onEvent(room, message)).then((u) => room.unsubscribes.push(u)),
       this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => this.onAccessChange(tenantId, room, message)).then((u) => room.unsubscribes.push(u)),
@@ -173,8 +175,18 @@ export class LiveFeed {
     return room;
   }
 
+  /**
+   * A fresh EntityManager confined to one tenant by PostgreSQL's row-level security (see
+   * `tenantScopedEm`), for everything the feed reads on a subscriber's behalf: live loads, replays,
+   * grants and routing. Only the tenant's own rows can reach its subscribers, even if a query here
+   * forgot its tenant filter.
+   */
+  private tenantEm(tenantId: string): EntityManager {
+    return tenantScopedEm(this.orm.em, tenantId);
+  }
+
   private async loadRelevance(tenantId: string): Promise<RelevanceTable> {
-    const tenant = await this.orm.em.fork().findOne(Tenant, { id: tenantId }, { fields: ['liveRouting'] });
+    const tenant = await this.tenantEm(tenantId).findOne(Tenant, { id: tenantId }, { fields: ['liveRouting'] });
     return relevanceTable(tenant?.liveRouting);
   }
 
@@ -232,12 +244,12 @@ export class LiveFeed {
     const statusIds = events.filter((e) => e.type !== 'ALERT_CHANGED').map((e) => e.subjectId);
     // A batch that cannot be loaded (database unavailable) is not lost: its events are committed,
     // so each subscriber that should get one catches up from the database instead (see below).
-    const loading = (statusIds.length === 0 ? Promise.resolve([]) : this.orm.em.fork().find(StatusUpdate, { id: { $in: statusIds } })).catch((err: unknown) => {
+    const loading = (statusIds.length === 0 ? Promise.resolve([]) : this.tenantEm(room.tenantId).find(StatusUpdate, { id: { $in: statusIds } })).catch((err: unknown) => {
       this.logger.warn({ err }, 'could not load status updates for live delivery; their subscribers catch up from the database');
       return null;
     });
     const loadingAlerts = (
-      alertEvents.length === 0 ? Promise.resolve(new Map<number, LoadedAlertEvent>()) : loadAlertEvents(this.orm.em.fork(), alertEvents[0]!.tenantId, alertEvents.map((e) => e.seq))
+      alertEvents.length === 0 ? Promise.resolve(new Map<number, LoadedAlertEvent>()) : loadAlertEvents(this.tenantEm(room.tenantId), room.tenantId, alertEvents.map((e) => e.seq))
     ).catch((err: unknown) => {
       this.logger.warn({ err }, 'could not load alert changes for live delivery; their subscribers catch up from the database');
       return null;
@@ -257,7 +269,7 @@ export class LiveFeed {
           continue;
         }
         const row = rows.get(event.subjectId);
-        if (!row || row.tenantId !== event.tenantId) continue;
+        if (!row || row.tenantId !== room.tenantId || row.tenantId !== event.tenantId) continue;
         // Access may have changed while the rows loaded: check each subscriber now.
         const recipients = this.recipientsOf(room, event);
         if (recipients.length === 0) continue;
@@ -323,7 +335,7 @@ export class LiveFeed {
   private async regrantAll(subscribers: readonly LiveSubscription[]): Promise<void> {
     for (const subscriber of subscribers) {
       try {
-        const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, this.now(), subscriber.filter.patientIds ?? undefined);
+        const grants = await resolvePatientGrants(this.tenantEm(subscriber.access.actor!.tenantId), subscriber.access.actor!, this.now(), subscriber.filter.patientIds ?? undefined);
         if (subscriber.queue.isEnded) continue;
         for (const [patientId, grant] of grants) {
           subscriber.grant(patientId, grant);
@@ -338,7 +350,7 @@ export class LiveFeed {
   private async recheck(affected: readonly LiveSubscription[], patientId: string): Promise<void> {
     for (const subscriber of affected) {
       try {
-        const grants = await resolvePatientGrants(this.orm.em.fork(), subscriber.access.actor!, this.now(), [patientId]);
+        const grants = await resolvePatientGrants(this.tenantEm(subscriber.access.actor!.tenantId), subscriber.access.actor!, this.now(), [patientId]);
         const grant = grants.get(patientId);
         if (grant && !subscriber.queue.isEnded) {
           subscriber.grant(patientId, grant);
@@ -367,7 +379,7 @@ export class LiveFeed {
    * slow-consumer bound (the stall bound still applies to a reader that stops).
    */
   private async replay(tenantId: string, subscription: LiveSubscription): Promise<void> {
-    const em = this.orm.em.fork();
+    const em = this.tenantEm(tenantId);
     const queue = subscription.queue;
     let after = subscription.lastSeq;
     for (;;) {

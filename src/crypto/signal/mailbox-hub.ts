@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { MessagingConfig } from '../../config.js';
 import type { AppLogger } from '../../logger.js';
+import { tenantScopedEm } from '../../db/tenant-scope.js';
 import { BoundedQueue, type QueueBounds } from '../../realtime/bounded-queue.js';
 import { Channels, type EventBus } from '../../realtime/event-bus.js';
 import { BusUnavailableError } from '../../errors.js';
@@ -62,6 +63,7 @@ type Listener = InboxListener | PreKeyListener;
 
 /** The listeners of one tenant's devices on this instance, and its bus subscription. */
 interface TenantRoom {
+  readonly tenantId: string;
   readonly devices: Map<string, Set<Listener>>;
   readonly joined: Promise<void>;
   unsubscribe: (() => Promise<void>) | null;
@@ -124,11 +126,11 @@ export class MailboxHub {
     const queue = new BoundedQueue<EnvelopeView>(this.bounds, onOverflow, () => this.leave(device, listener));
     listener = { kind: 'inbox', lastSeq: sinceSeq ?? 0, queue, behind: false };
     await this.join(device, listener);
-    this.inOrder(device.pk, () => this.deliverNew(device.pk, [listener]));
+    this.inOrder(device.pk, () => this.deliverNew(device.tenantId, device.pk, [listener]));
     return new InboxStream(queue, () => {
       if (listener.behind && queue.size <= this.backlogBatch / 2 && !queue.isEnded) {
         listener.behind = false;
-        this.inOrder(device.pk, () => this.deliverNew(device.pk, [listener]));
+        this.inOrder(device.pk, () => this.deliverNew(device.tenantId, device.pk, [listener]));
       }
     });
   }
@@ -185,7 +187,7 @@ export class MailboxHub {
   private roomOf(tenantId: string): TenantRoom {
     const existing = this.rooms.get(tenantId);
     if (existing) return existing;
-    const room: TenantRoom = { devices: new Map(), joined: Promise.resolve(), unsubscribe: null };
+    const room: TenantRoom = { tenantId, devices: new Map(), joined: Promise.resolve(), unsubscribe: null };
     (room as { joined: Promise<void> }).joined = this.bus.subscribe(Channels.tenantMailbox(tenantId), (message) => this.onNews(room, message)).then((u) => {
       room.unsubscribe = u;
     });
@@ -219,7 +221,7 @@ export class MailboxHub {
     if (news.type === 'ENVELOPES') {
       for (const { devicePk } of news.devices) {
         const inboxes = [...(room.devices.get(devicePk) ?? [])].filter((l): l is InboxListener => l.kind === 'inbox');
-        if (inboxes.length > 0) this.inOrder(devicePk, () => this.deliverNew(devicePk, inboxes));
+        if (inboxes.length > 0) this.inOrder(devicePk, () => this.deliverNew(room.tenantId, devicePk, inboxes));
       }
     } else if (news.type === 'PREKEYS_LOW') {
       const alerts = [...(room.devices.get(news.devicePk) ?? [])].filter((l): l is PreKeyListener => l.kind === 'prekeys');
@@ -245,8 +247,9 @@ export class MailboxHub {
    * its queue may hold ahead of the reader; a listener left with more to fetch is marked `behind`
    * and fed again as it reads.
    */
-  private async deliverNew(devicePk: string, listeners: readonly InboxListener[]): Promise<void> {
-    const em = this.orm.em.fork();
+  private async deliverNew(tenantId: string, devicePk: string, listeners: readonly InboxListener[]): Promise<void> {
+    // Behind row-level security, like a request of the tenant: only its own envelopes can be read here.
+    const em = tenantScopedEm(this.orm.em, tenantId);
     const batch = this.backlogBatch;
     for (;;) {
       const open = listeners.filter((l) => !l.queue.isEnded && !l.behind);
@@ -285,7 +288,7 @@ export class MailboxHub {
     for (const room of this.rooms.values()) {
       for (const [devicePk, listeners] of room.devices) {
         const inboxes = [...listeners].filter((l): l is InboxListener => l.kind === 'inbox');
-        if (inboxes.length > 0) this.inOrder(devicePk, () => this.deliverNew(devicePk, inboxes));
+        if (inboxes.length > 0) this.inOrder(devicePk, () => this.deliverNew(room.tenantId, devicePk, inboxes));
       }
     }
   }
