@@ -4,7 +4,8 @@ import type { Role } from '../../src/db/entities/index.js';
  * The access model restated as an oracle, independent of the code (README "Access model"): which
  * roles each operation admits, and which data categories each role gets of a patient in each
  * situation. `authorization-matrix.int.test.ts` checks every patient-scoped operation in every
- * situation against it; `operation-roles.int.test.ts` checks every operation of the schema for
+ * situation against it, and scans every response for the values of the categories `categories`
+ * withholds from the caller; `operation-roles.int.test.ts` checks every operation of the schema for
  * every caller, and fails when the schema has an operation this table does not list.
  */
 
@@ -61,6 +62,7 @@ export const OPERATION_ROLES: Readonly<Record<string, Admits>> = {
   'Query.complianceReport': ['COMPLIANCE_OFFICER'],
   'Query.pendingEmergencyAccessReviews': ['COMPLIANCE_OFFICER'],
   'Query.liveRouting': ['ADMIN', 'CARE_COORDINATOR'],
+  'Query.quietHours': ['ADMIN', 'CARE_COORDINATOR'],
   'Query.researchCohort': ['RESEARCHER'],
   'Query.outcomeMetrics': ['RESEARCHER'],
   'Query.rolePermissions': ['ADMIN', 'COMPLIANCE_OFFICER'],
@@ -81,6 +83,7 @@ export const OPERATION_ROLES: Readonly<Record<string, Admits>> = {
   'Mutation.setRolePermissions': ['ADMIN'],
   'Mutation.setTenantSecurityPolicy': ['ADMIN'],
   'Mutation.setLiveRouting': ['ADMIN'],
+  'Mutation.setQuietHours': ['ADMIN', 'CARE_COORDINATOR'],
   'Mutation.setComplianceThresholds': ['COMPLIANCE_OFFICER', 'ADMIN'],
   'Mutation.createPatient': ['CARE_COORDINATOR', 'ADMIN'],
   'Mutation.addInfant': ['PATIENT', 'PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT', 'CARE_COORDINATOR'],

@@ -86,6 +86,7 @@ const CASES: OperationCase[] = [
     admitted: data((d, _c, f) => d.pendingEmergencyAccessReviews.some((g: any) => g.id === f.emergencyId)),
   },
   { op: 'Query.liveRouting', query: '{ liveRouting { kind roles } }', admitted: data((d) => d.liveRouting.length === 7) },
+  { op: 'Query.quietHours', query: '{ quietHours { start end timeZone } }', admitted: data((d) => d.quietHours === null || d.quietHours.start === '22:00') },
   { op: 'Query.researchCohort', query: '{ researchCohort(criteria: { categories: [IDENTITY] }) { k groups { group patients } } }', admitted: data((d) => d.researchCohort.k === 11 && isList(d.researchCohort.groups)) },
   { op: 'Query.outcomeMetrics', query: '{ outcomeMetrics(criteria: { metric: EPDS_MEAN_TOTAL }) { k } }', admitted: data((d) => d.outcomeMetrics.k === 11) },
   { op: 'Query.rolePermissions', query: '{ rolePermissions { role categories } }', admitted: data((d) => d.rolePermissions.length === 6) },
@@ -136,6 +137,10 @@ const CASES: OperationCase[] = [
   {
     op: 'Mutation.setTenantSecurityPolicy', query: 'mutation { setTenantSecurityPolicy(requireTotpForClinicians: false) { requireTotpForClinicians } }',
     admitted: data((d) => d.setTenantSecurityPolicy.requireTotpForClinicians === false),
+  },
+  {
+    op: 'Mutation.setQuietHours', query: 'mutation { setQuietHours(input: { start: "22:00", end: "07:00", timeZone: "Europe/London" }) { start end timeZone } }',
+    admitted: data((d) => d.setQuietHours.timeZone === 'Europe/London'),
   },
   {
     op: 'Mutation.setLiveRouting', query: 'mutation { setLiveRouting(kind: INFANT_VITALS, roles: [PRIMARY_CARE_PROVIDER, MIDWIFE]) { kind roles } }',
@@ -309,9 +314,9 @@ describe('every operation for every caller', () => {
         } else if (result.code !== null || !want.data(result.data, caller, f)) {
           mismatches.push(`${caller}: expected data, got ${result.body.slice(0, 300)}`);
         }
-        // A refusal never carries data.
+        // A refusal never carries data (a refused nullable root field reads as null, which carries none).
         if (result.code === 'FORBIDDEN' || result.code === 'UNAUTHENTICATED') {
-          const value = Array.isArray(result.data) ? result.data.length : result.data;
+          const value = Array.isArray(result.data) ? result.data.length : result.data && Object.values(result.data).some((v) => v !== null);
           if (value) mismatches.push(`${caller}: a refusal carried data ${result.body.slice(0, 300)}`);
         }
       }

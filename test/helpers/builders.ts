@@ -19,6 +19,20 @@ export interface TestPatient {
   readonly user: TestUser | null;
 }
 
+/** Options for {@link TestTenant.patient}. */
+export interface PatientOptions {
+  /** Clinicians to assign to her care team, each in their own role. */
+  readonly team?: readonly TestUser[];
+  /** Whether she gets her own PATIENT login. */
+  readonly withLogin?: boolean;
+  /** YYYY-MM-DD; ten days ago by default. */
+  readonly deliveryDate?: string;
+  /** Her phone number; `+44 20 7946 0000` by default. */
+  readonly phone?: string;
+  /** Her infant's name and birth weight in grams; `Baby`, 3400 g by default. */
+  readonly infant?: { readonly givenName: string; readonly birthWeightGrams: number };
+}
+
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 let counter = 0;
@@ -54,6 +68,15 @@ export class TestTenant {
     return new TestTenant(ts, tenantId, { id: adminId, email, role: 'ADMIN', token });
   }
 
+  /**
+   * The calendar date `days` before the server's clock (not the machine's: a test server may run
+   * on a fixed clock, and a date "10 days ago" by the wall clock drifts into its future as the
+   * calendar moves on).
+   */
+  private daysAgo(days: number): string {
+    return new Date(this.ts.server.services.now() - days * 86_400_000).toISOString().slice(0, 10);
+  }
+
   /** Creates a user through the API (as the ADMIN) and signs it in. */
   async user(role: Role, displayName = `${role} ${unique()}`): Promise<TestUser> {
     const email = `${role.toLowerCase()}-${unique()}@test.example`;
@@ -68,9 +91,10 @@ export class TestTenant {
 
   /**
    * Creates a patient through the API as `coordinator` (who joins her team), adds an infant and
-   * assigns `team`. With `withLogin`, she also gets her own PATIENT login.
+   * assigns `team`. With `withLogin`, she also gets her own PATIENT login. `phone` and `infant`
+   * replace the defaults every patient shares (for tests that tell patients apart by their values).
    */
-  async patient(coordinator: TestUser, options: { team?: readonly TestUser[]; withLogin?: boolean; deliveryDate?: string } = {}): Promise<TestPatient> {
+  async patient(coordinator: TestUser, options: PatientOptions = {}): Promise<TestPatient> {
     const user = options.withLogin ? await this.user('PATIENT') : null;
     const created = await gqlOk<{ createPatient: { id: string } }>(
       this.ts.url,
@@ -81,9 +105,9 @@ export class TestTenant {
           givenName: 'Testa',
           familyName: `Patient${unique()}`,
           birthDate: '1992-04-01',
-          deliveryDate: options.deliveryDate ?? new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10),
+          deliveryDate: options.deliveryDate ?? this.daysAgo(10),
           mrn: `MRN-${unique()}`,
-          phone: '+44 20 7946 0000',
+          phone: options.phone ?? '+44 20 7946 0000',
           email: `mother-${unique()}@test.example`,
         },
       },
@@ -101,7 +125,7 @@ export class TestTenant {
     const infant = await gqlOk<{ addInfant: { id: string } }>(
       this.ts.url,
       `mutation($p: ID!, $input: AddInfantInput!) { addInfant(patientId: $p, input: $input) { id } }`,
-      { p: patientId, input: { givenName: 'Baby', birthDate: new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10), birthWeightGrams: 3400 } },
+      { p: patientId, input: { givenName: options.infant?.givenName ?? 'Baby', birthDate: this.daysAgo(10), birthWeightGrams: options.infant?.birthWeightGrams ?? 3400 } },
       coordinator.token,
     );
     return { id: patientId, infantId: infant.addInfant.id, user };
