@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  Alert, AlertEvidence, AlertHistory, EscalationJob, OutboxEvent,
+  Alert, AlertEvidence, AlertHistory, EscalationJob, OutboxEvent, Tenant,
   type AlertHistoryAction, type AlertRecipients, type Role,
 } from '../db/entities/index.js';
 import type { AuditEntryInput } from '../audit/audit-entry.js';
 import { escalationSteps } from '../protocols/escalation.js';
 import type { EscalationChain, EscalationStep, Severity } from '../protocols/protocol.js';
+import { pageTime, type QuietHours } from '../protocols/quiet-hours.js';
 
 /** Who performed a step of an alert: a signed-in user, or the system (the engine, an escalation timer). */
 export type AlertActor = { readonly userId: string; readonly role: Role } | null;
@@ -43,6 +44,8 @@ export class AlertChanges {
   readonly audit: AuditEntryInput[] = [];
   /** Whether this unit wrote outbox events (the caller then wakes the relay). */
   announced = false;
+  /** The tenant's quiet hours once read (see {@link quietHours}). */
+  private quiet: QuietHours | null | undefined;
 
   constructor(
     private readonly em: EntityManager,
@@ -120,28 +123,53 @@ export class AlertChanges {
   /**
    * Pages step `stepIndex` of the alert's escalation chain now: records the page (announced to the
    * step's targets and everyone paged before) and schedules the next step when its timeout passes.
+   * During the tenant's quiet hours a non-critical alert's page is held instead: a PAGE_DEFERRED
+   * step (recorded and audited, not announced) and a job that pages this same step when the quiet
+   * hours end. A CRITICAL alert is never held (CLINICAL.md).
    */
-  page(alert: Alert, chain: EscalationChain | null, stepIndex: number): void {
+  async page(alert: Alert, chain: EscalationChain | null, stepIndex: number): Promise<void> {
     const steps = chain ? escalationSteps(chain) : [];
     const step = steps[stepIndex];
     if (!step) return;
+    const due = pageTime(await this.quietHours(), alert.severity as Severity, this.now);
+    if (due > this.now) {
+      this.record(alert, 'PAGE_DEFERRED', null, alertRecipients(alert.routeTo, steps, alert.escalationStep ?? null), {
+        step: stepIndex,
+        round: step.round,
+        tier: step.tierIndex,
+      }, false);
+      this.schedule(alert, stepIndex, due);
+      return;
+    }
     alert.escalationStep = stepIndex;
     this.record(alert, 'PAGED', null, alertRecipients(alert.routeTo, steps, stepIndex), {
       step: stepIndex,
       round: step.round,
       tier: step.tierIndex,
     });
-    if (stepIndex + 1 < steps.length) {
-      this.em.create(EscalationJob, {
-        id: crypto.randomUUID(),
-        tenantId: this.tenantId,
-        alertId: alert.id,
-        stepIndex: stepIndex + 1,
-        dueAt: new Date(this.now + step.tier.ackTimeoutMinutes * 60_000),
-        doneAt: null,
-        cancelled: false,
-      });
+    if (stepIndex + 1 < steps.length) this.schedule(alert, stepIndex + 1, this.now + step.tier.ackTimeoutMinutes * 60_000);
+  }
+
+  /** Stores the durable job that pages step `stepIndex` of the alert at `dueAt` (ms since the epoch). */
+  private schedule(alert: Alert, stepIndex: number, dueAt: number): void {
+    this.em.create(EscalationJob, {
+      id: crypto.randomUUID(),
+      tenantId: this.tenantId,
+      alertId: alert.id,
+      stepIndex,
+      dueAt: new Date(dueAt),
+      doneAt: null,
+      cancelled: false,
+    });
+  }
+
+  /** The tenant's quiet hours, read once per unit of changes (null when it has none). */
+  private async quietHours(): Promise<QuietHours | null> {
+    if (this.quiet === undefined) {
+      const tenant = await this.em.findOne(Tenant, { id: this.tenantId }, { fields: ['quietHours'] });
+      this.quiet = tenant?.quietHours ?? null;
     }
+    return this.quiet;
   }
 
   /**

@@ -62,7 +62,7 @@ export class EscalationRunner {
         return 'CANCELLED' as const;
       }
       changes = new AlertChanges(tx, job.tenant_id, now);
-      changes.page(alert, definitionOf(version).escalation, Number(job.step_index));
+      await changes.page(alert, definitionOf(version).escalation, Number(job.step_index));
       await tx.execute('update escalation_job set done_at = ? where id = ?', [new Date(now), job.id]);
       await changes.commit();
       return 'PAGED' as const;

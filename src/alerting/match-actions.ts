@@ -91,7 +91,7 @@ async function raiseAlert(
     // With a chain, the first page is the announcement; without one, the raise itself is.
     changes.record(alert, 'RAISED', null, changes.recipientsOf(alert, null), null, chain === null);
     await changes.attachEvidence(alert, match.result.evidenceIds);
-    changes.page(alert, chain, 0);
+    await changes.page(alert, chain, 0);
     return { decision, alert };
   }
   await changes.attachEvidence(open, match.result.evidenceIds);
@@ -114,7 +114,7 @@ async function raiseAlert(
   open.status = 'OPEN';
   open.acknowledgedBy = null;
   open.acknowledgedAt = null;
-  changes.page(open, chain, 0);
+  await changes.page(open, chain, 0);
   return { decision, alert: open };
 }
 

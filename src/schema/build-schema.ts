@@ -9,6 +9,7 @@ import { ConsentResolver } from '../resolvers/consent.resolver.js';
 import { EmergencyAccessResolver } from '../resolvers/emergency-access.resolver.js';
 import { IdentityResolver } from '../resolvers/identity.resolver.js';
 import { LiveRoutingResolver } from '../resolvers/live-routing.resolver.js';
+import { QuietHoursResolver } from '../resolvers/quiet-hours.resolver.js';
 import { PatientResolver } from '../resolvers/patient.resolver.js';
 import { AccountAdministrationResolver } from '../resolvers/account-administration.resolver.js';
 import { ResearchResolver } from '../resolvers/research.resolver.js';
@@ -27,6 +28,7 @@ export const RESOLVERS = [
   PatientResolver,
   StatusUpdateResolver,
   LiveRoutingResolver,
+  QuietHoursResolver,
   ConsentResolver,
   EmergencyAccessResolver,
   TotpResolver,

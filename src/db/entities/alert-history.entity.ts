@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
 /** Every step in the life of an alert. */
-export const ALERT_HISTORY_ACTIONS = ['RAISED', 'EVIDENCE_ADDED', 'SEVERITY_RAISED', 'PAGED', 'ACKNOWLEDGED', 'RESOLVED'] as const;
+export const ALERT_HISTORY_ACTIONS = ['RAISED', 'EVIDENCE_ADDED', 'SEVERITY_RAISED', 'PAGED', 'PAGE_DEFERRED', 'ACKNOWLEDGED', 'RESOLVED'] as const;
 /** One of {@link ALERT_HISTORY_ACTIONS}. */
 export type AlertHistoryAction = (typeof ALERT_HISTORY_ACTIONS)[number];
 

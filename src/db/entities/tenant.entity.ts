@@ -14,6 +14,8 @@ export const TenantEntity = defineEntity({
     eventSeq: p.bigint('number').default(0),
     /** Overrides of the default live-routing table: kind → care-team roles (see `realtime/relevance.ts`). */
     liveRouting: p.json<Record<string, string[]>>().nullable(),
+    /** Quiet hours for non-critical pages (see `protocols/quiet-hours.ts`), or null for none. */
+    quietHours: p.json<{ start: string; end: string; timeZone: string }>().nullable(),
     /** Clinicians must sign in with a TOTP second factor (see `auth/totp.service.ts`). */
     requireTotpForClinicians: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),

@@ -13,6 +13,7 @@ import { Migration20261123086000AccountAdministration } from './20261123086000-a
 import { Migration20261123087000EncryptAlertNotes } from './20261123087000-encrypt-alert-notes.js';
 import { Migration20261123090000RowLevelSecurity } from './20261123090000-row-level-security.js';
 import { Migration20261123091000FollowUpTaskCompletion } from './20261123091000-follow-up-task-completion.js';
+import { Migration20261203090000QuietHours } from './20261203090000-quiet-hours.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -34,4 +35,5 @@ export const MIGRATIONS: MigrationObject[] = [
   // Keep after every migration that creates a table: it puts every table existing by then behind the tenant wall.
   { name: 'Migration20261123090000RowLevelSecurity', class: Migration20261123090000RowLevelSecurity },
   { name: 'Migration20261123091000FollowUpTaskCompletion', class: Migration20261123091000FollowUpTaskCompletion },
+  { name: 'Migration20261203090000QuietHours', class: Migration20261203090000QuietHours },
 ];
