@@ -16,11 +16,17 @@ export interface PatientGrant {
   readonly categories: ReadonlySet<DataCategory>;
   /** When the grant ends by itself (break-glass), in milliseconds since the epoch; null if it does not. */
   readonly expiresAt: number | null;
+  /**
+   * When a consent that shaped the grant's categories expires (milliseconds since the epoch), so the
+   * grant must be looked up again then; null when no consent with an expiry shaped it. A live
+   * subscription re-checks the grant at that moment (see `LiveFeed`), as it does on a revocation.
+   */
+  readonly reviewAt?: number | null;
 }
 
-/** Whether a grant is still in force at `now`. */
+/** Whether a grant is still in force at `now`: not expired, and not past its review (it must be looked up again first). */
 export function isGrantActive(grant: PatientGrant, now: number): boolean {
-  return grant.expiresAt === null || grant.expiresAt > now;
+  return (grant.expiresAt === null || grant.expiresAt > now) && (grant.reviewAt == null || grant.reviewAt > now);
 }
 
 /** The clinical roles that may hold a care-team membership or break glass. */
@@ -57,6 +63,8 @@ interface ConsentScopes {
    * active ones cover (empty once all are revoked or expired). Patients without any record are absent.
    */
   readonly coordination: Map<string, Set<DataCategory>>;
+  /** For each patient, the earliest future expiry of an active consent read here (ms since the epoch). */
+  readonly nextExpiry: Map<string, number>;
 }
 
 /**
@@ -71,7 +79,7 @@ async function consentScopes(
   coordinatedIds: readonly string[],
   now: number,
 ): Promise<ConsentScopes> {
-  const scopes: ConsentScopes = { shared: new Map(), coordination: new Map() };
+  const scopes: ConsentScopes = { shared: new Map(), coordination: new Map(), nextExpiry: new Map() };
   if (patientIds.length === 0) return scopes;
   const dataSharing = { type: 'DATA_SHARING', revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(now) } }] };
   const coordination = { type: 'CARE_COORDINATION', patientId: { $in: [...coordinatedIds] } };
@@ -84,8 +92,10 @@ async function consentScopes(
     const byPatient = consent.type === 'DATA_SHARING' ? scopes.shared : scopes.coordination;
     let set = byPatient.get(consent.patientId);
     if (!set) byPatient.set(consent.patientId, (set = new Set()));
-    const active = !consent.revokedAt && (!consent.expiresAt || asDate(consent.expiresAt).getTime() > now);
+    const expiresAt = consent.expiresAt ? asDate(consent.expiresAt).getTime() : null;
+    const active = !consent.revokedAt && (expiresAt === null || expiresAt > now);
     if (!active) continue;
+    if (expiresAt !== null) scopes.nextExpiry.set(consent.patientId, Math.min(expiresAt, scopes.nextExpiry.get(consent.patientId) ?? Infinity));
     for (const category of consent.categories) if (PATIENT_DATA_CATEGORIES.has(category as DataCategory)) set.add(category as DataCategory);
   }
   return scopes;
@@ -158,7 +168,14 @@ export async function resolvePatientGrants(
     const role = m.role as ClinicalRole;
     let categories = new Set([...(permissions.get(role) ?? []), ...(scopes.shared.get(m.patientId) ?? [])]);
     if (role === 'CARE_COORDINATOR') categories = withinCoordinationConsent(categories, scopes.coordination.get(m.patientId));
-    grants.set(m.patientId, { patientId: m.patientId, relation: 'CARE_TEAM', careTeamRole: role, categories, expiresAt: null });
+    grants.set(m.patientId, {
+      patientId: m.patientId,
+      relation: 'CARE_TEAM',
+      careTeamRole: role,
+      categories,
+      expiresAt: null,
+      reviewAt: scopes.nextExpiry.get(m.patientId) ?? null,
+    });
   }
   for (const e of emergencies) {
     if (grants.has(e.patientId)) continue;

@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { PatientAccess } from '../auth/patient-access.js';
-import { resolvePatientGrants } from '../auth/patient-grants.js';
+import { resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.js';
 import { StatusUpdate, Tenant, type StatusKind } from '../db/entities/index.js';
 import { tenantScopedEm } from '../db/tenant-scope.js';
 import type { AppLogger } from '../logger.js';
@@ -82,6 +82,46 @@ export class LiveFeed {
 
   private sweepStalled(): void {
     for (const room of this.rooms.values()) for (const subscriber of room.subscribers) subscriber.queue.checkStall();
+    this.reviewDueGrants();
+  }
+
+  /**
+   * Grants of open subscriptions that a consent with an expiry shaped (`PatientGrant.reviewAt`), by
+   * subscription and patient: only these are looked at by {@link reviewDueGrants}, so the sweep
+   * costs nothing for the (usual) grants without one.
+   */
+  private readonly reviews = new Map<LiveSubscription, Map<string, PatientGrant>>();
+
+  /** Notes a grant just given to a subscription for review, if a consent expiry shaped it. */
+  private noteReview(subscription: LiveSubscription, patientId: string, grant: PatientGrant): void {
+    if (grant.reviewAt == null) return;
+    let byPatient = this.reviews.get(subscription);
+    if (!byPatient) this.reviews.set(subscription, (byPatient = new Map()));
+    byPatient.set(patientId, grant);
+  }
+
+  /**
+   * Re-checks grants whose consent has expired, like a revocation: the grant is dropped at once
+   * (it stopped counting as active at its review time anyway, see `isGrantActive`), then looked up
+   * again, so what the patient still allows keeps flowing. Runs on every stall sweep (at most a
+   * second apart).
+   */
+  private reviewDueGrants(): void {
+    if (this.reviews.size === 0) return;
+    const now = this.now();
+    for (const [subscription, byPatient] of this.reviews) {
+      const room = this.rooms.get(subscription.access.actor!.tenantId);
+      for (const [patientId, grant] of byPatient) {
+        if (subscription.queue.isEnded || !room || subscription.grants.get(patientId) !== grant) {
+          byPatient.delete(patientId);
+        } else if (grant.reviewAt! <= now) {
+          byPatient.delete(patientId);
+          subscription.revoke(patientId);
+          this.inOrder(room, () => this.recheck([subscription], patientId));
+        }
+      }
+      if (byPatient.size === 0) this.reviews.delete(subscription);
+    }
   }
 
   /**
@@ -109,6 +149,7 @@ export class LiveFeed {
     const queue = new BoundedQueue<LiveItem>(this.bounds, overflow, () => this.leave(actor.tenantId, subscription));
     const room = this.roomOf(actor.tenantId);
     subscription = new LiveSubscription(access, grants, filter, queue, () => room.relevance, this.now, room.index);
+    for (const [patientId, grant] of grants) this.noteReview(subscription, patientId, grant);
     if (filter.sinceSeq != null) subscription.beginReplay();
     room.subscribers.add(subscription);
     try {
@@ -195,6 +236,7 @@ export class LiveFeed {
     if (!room) return;
     room.subscribers.delete(subscription);
     for (const patientId of subscription.grants.keys()) room.index.remove(patientId, subscription);
+    this.reviews.delete(subscription);
     if (room.subscribers.size === 0) {
       this.rooms.delete(tenantId);
       void room.joined.then(() => Promise.all(room.unsubscribes.map((u) => u()))).catch(() => undefined);
@@ -339,6 +381,7 @@ export class LiveFeed {
         if (subscriber.queue.isEnded) continue;
         for (const [patientId, grant] of grants) {
           subscriber.grant(patientId, grant);
+          this.noteReview(subscriber, patientId, grant);
         }
       } catch (err) {
         this.logger.error({ err }, 'could not re-check a live subscriber after a permissions change');
@@ -354,6 +397,7 @@ export class LiveFeed {
         const grant = grants.get(patientId);
         if (grant && !subscriber.queue.isEnded) {
           subscriber.grant(patientId, grant);
+          this.noteReview(subscriber, patientId, grant);
         }
       } catch (err) {
         this.logger.error({ err }, 'could not re-check a live subscriber after an access change');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { errorOf, gql, gqlOk, quietPeriod, wsClient } from '../helpers/graphql-client.js';
-import { logMood, PATIENT_UPDATES, receivedIds, subscribeLive } from '../helpers/live.js';
+import { logFeeding, logMood, PATIENT_UPDATES, receivedIds, subscribeLive } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const GRANT = `mutation($input: GrantConsentInput!) { grantConsent(input: $input) { id type categories version active } }`;
@@ -66,6 +66,29 @@ describe('consent', () => {
     await logMood(ts.url, patient, 2);
     await quietPeriod(800);
     expect(receivedIds(live)).toEqual([shared.id]);
+    expect(live.errors).toEqual([]);
+    live.stop();
+  });
+
+  it('stops live delivery of a shared category the moment its consent expires, and keeps the socket for the rest', async () => {
+    const client = wsClient(ts.wsUrl, lactation.token);
+    clients.push(client);
+    const live = await subscribeLive(ts, client, PATIENT_UPDATES, { kinds: ['MOOD', 'FEEDING'] });
+    const expiresAt = Date.now() + 2500;
+    const granted = await share(['MENTAL_HEALTH'], { expiresAt: new Date(expiresAt).toISOString() });
+    expect(granted.data?.grantConsent).toMatchObject({ active: true });
+    await quietPeriod(300);
+    const shared = await logMood(ts.url, patient, 3);
+    await live.waitFor(1);
+    expect(receivedIds(live)).toEqual([shared.id]);
+
+    // No revocation, no other change: only the clock passes the expiry (the feed re-checks within a second).
+    await quietPeriod(Math.max(0, expiresAt - Date.now()) + 1300);
+    await logMood(ts.url, patient, 3);
+    const feeding = await logFeeding(ts.url, patient);
+    await live.waitFor(2);
+    await quietPeriod(500);
+    expect(receivedIds(live)).toEqual([shared.id, feeding.id]);
     expect(live.errors).toEqual([]);
     live.stop();
   });
