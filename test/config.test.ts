@@ -10,6 +10,14 @@ describe('loadConfig', () => {
     expect(config.demoSeed).toBe(true);
   });
 
+  it('defaults the access-model clocks to what the access model promises: 15-minute tokens, 30-minute idle logoff, 4-hour break-glass', () => {
+    const config = loadConfig({});
+    expect(config.accessTokenTtlSeconds).toBe(15 * 60);
+    expect(config.sessionIdleMinutes).toBe(30);
+    expect(config.emergencyAccessMinutes).toBe(4 * 60);
+    expect(loadConfig({ CRADLE_SESSION_IDLE_MINUTES: '10' }).sessionIdleMinutes).toBe(10);
+  });
+
   it('uses PostgreSQL and Redis when their URLs are set, without seeding the demo', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@h/db', REDIS_URL: 'redis://h:6379', CRADLE_TOKEN_SECRET: 'x'.repeat(32) });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db', timeouts: { connectMs: 5000, statementMs: 30_000 } });

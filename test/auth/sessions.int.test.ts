@@ -138,6 +138,15 @@ describe('sessions: refresh rotation, reuse detection, logout, idle logoff', () 
     expect(errorOf(await refresh(ts, session.refreshToken)).code).toBe('UNAUTHENTICATED');
   });
 
+  it('stores the password only as an argon2id hash, and issues 15-minute access tokens with a key id', async () => {
+    const [row] = await sql(ts, 'select password_hash from app_user where id = ?', [midwife.id]);
+    expect(String(row!['password_hash'])).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$/);
+    const { accessToken } = await loginOk(ts, midwife.email);
+    const { exp, iat } = claims(accessToken) as { exp: number; iat: number };
+    expect(exp - iat).toBe(15 * 60);
+    expect(JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString('utf8'))).toMatchObject({ kid: expect.any(String) });
+  });
+
   it('stores the refresh token only as its SHA-256 hash', async () => {
     const session = await loginOk(ts, midwife.email);
     const rows = await sql(ts, `select * from "auth_session" where "id" = ?`, [claims(session.accessToken)['sid']]);
