@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { TestTenant } from '../helpers/builders.js';
 import { gql, wsClient, type GqlResponse } from '../helpers/graphql-client.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { rawSql, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 type WireErrors = NonNullable<GqlResponse['errors']>;
 
@@ -165,6 +165,23 @@ describe('production mode', () => {
   it('sends no stack trace with an error in production', async () => {
     const res = await gql(prod.url, '{ patinets }');
     expect(JSON.stringify(res)).not.toMatch(/stacktrace|\bat .*\.(ts|js):\d+/);
+  });
+
+  it('answers an unexpected server fault in production with a bare INTERNAL_SERVER_ERROR: no stack, no SQL, no record values', async () => {
+    const coordinator = await prodTenant.user('CARE_COORDINATOR');
+    const patient = await prodTenant.patient(coordinator, { infant: { givenName: 'Wilhelmina', birthWeightGrams: 3311 } });
+    const query = 'query($id: ID!) { patient(id: $id) { id familyName infants { givenName } } }';
+    // A real fault inside the resolver chain: the application role loses its read on one table.
+    await rawSql(prod, 'revoke select on "infant" from cradle_app');
+    try {
+      const res = await gql(prod.url, query, { id: patient.id }, coordinator.token);
+      expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+      const body = JSON.stringify(res);
+      expect(body).not.toMatch(/stacktrace|\bat .*\.(ts|js):\d+|permission denied|select |"infant"|Wilhelmina|3311/i);
+    } finally {
+      await rawSql(prod, 'grant select on "infant" to cradle_app');
+    }
+    expect((await gql(prod.url, query, { id: patient.id }, coordinator.token)).errors).toBeUndefined();
   });
 });
 
