@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppLogger } from '../logger.js';
 
 /** A tenant whose event stream has something to evaluate. */
 export interface TenantStream {
@@ -47,4 +48,38 @@ export async function readDueWork(em: EntityManager): Promise<DueWork> {
     scheduleDueAt: millis(first?.schedule_due ?? null),
     escalationDueAt: millis(first?.escalation_due ?? null),
   };
+}
+
+/** How a pass drains one kind of durable job (see {@link drainDueJobs}). */
+export interface DrainOptions {
+  /** Most jobs taken in one pass, so a backlog (after an outage) yields to other work between passes. */
+  readonly limit: number;
+  /** Whether the worker is stopping: the pass ends between transactions. */
+  readonly stopping: () => boolean;
+  readonly logger: AppLogger;
+  /** Logged (with the error) when taking a job fails; the job stays due and the next pass retries it. */
+  readonly failure: string;
+}
+
+/**
+ * Takes durable jobs (escalation pages, protocol schedules) one transaction at a time until none is
+ * due, the pass's limit is reached or the worker is stopping. `takeNext` runs one transaction: it
+ * returns null when nothing was due, otherwise whether the job counts (a page sent, a schedule run;
+ * a cancelled page does not). A failure ends the pass. Returns how many jobs counted.
+ */
+export async function drainDueJobs(takeNext: () => Promise<boolean | null>, options: DrainOptions): Promise<number> {
+  let counted = 0;
+  for (let i = 0; i < options.limit; i++) {
+    if (options.stopping()) return counted;
+    let outcome: boolean | null;
+    try {
+      outcome = await takeNext();
+    } catch (err) {
+      options.logger.error({ err }, options.failure);
+      return counted;
+    }
+    if (outcome === null) return counted;
+    if (outcome) counted += 1;
+  }
+  return counted;
 }

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Alert, ProtocolVersion } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
 import { AlertChanges } from './alert-changes.js';
+import { drainDueJobs } from './due-work.js';
 import type { CommittedChanges } from './event-evaluator.js';
 import { definitionOf } from './protocol-catalog.js';
 
@@ -28,21 +29,14 @@ export class EscalationRunner {
   ) {}
 
   /** Fires every job due now; returns how many pages were sent. */
-  async runOnce(): Promise<number> {
-    let paged = 0;
-    for (let i = 0; i < MAX_JOBS_PER_PASS; i++) {
-      if (this.stopping()) return paged;
-      let outcome: 'NONE' | 'PAGED' | 'CANCELLED';
-      try {
-        outcome = await this.fireNext();
-      } catch (err) {
-        this.logger.error({ err }, 'an escalation job failed; will retry');
-        return paged;
-      }
-      if (outcome === 'NONE') return paged;
-      if (outcome === 'PAGED') paged += 1;
-    }
-    return paged;
+  runOnce(): Promise<number> {
+    return drainDueJobs(
+      async () => {
+        const outcome = await this.fireNext();
+        return outcome === 'NONE' ? null : outcome === 'PAGED';
+      },
+      { limit: MAX_JOBS_PER_PASS, stopping: this.stopping, logger: this.logger, failure: 'an escalation job failed; will retry' },
+    );
   }
 
   private async fireNext(): Promise<'NONE' | 'PAGED' | 'CANCELLED'> {

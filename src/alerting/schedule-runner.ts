@@ -3,6 +3,7 @@ import { Patient, Protocol, ProtocolVersion } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
 import { evaluateProtocol } from '../protocols/engine.js';
 import { AlertChanges } from './alert-changes.js';
+import { drainDueJobs } from './due-work.js';
 import type { CommittedChanges } from './event-evaluator.js';
 import { applyMatch } from './match-actions.js';
 import { loadObservations, loadPatientFacts } from './patient-facts.js';
@@ -30,19 +31,13 @@ export class ScheduleRunner {
   ) {}
 
   /** Runs every schedule due now; returns how many ran. */
-  async runOnce(): Promise<number> {
-    let ran = 0;
-    for (let i = 0; i < MAX_SCHEDULES_PER_PASS; i++) {
-      if (this.stopping()) return ran;
-      try {
-        if (!(await this.runNext())) return ran;
-      } catch (err) {
-        this.logger.error({ err }, 'a scheduled protocol run failed; will retry');
-        return ran;
-      }
-      ran += 1;
-    }
-    return ran;
+  runOnce(): Promise<number> {
+    return drainDueJobs(async () => ((await this.runNext()) ? true : null), {
+      limit: MAX_SCHEDULES_PER_PASS,
+      stopping: this.stopping,
+      logger: this.logger,
+      failure: 'a scheduled protocol run failed; will retry',
+    });
   }
 
   private async runNext(): Promise<boolean> {
