@@ -1,5 +1,3 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { connect as connectTcp, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Client } from 'graphql-ws';
@@ -8,6 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { RedisEventBus } from '../../src/realtime/redis-event-bus.js';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, gql, gqlOk, quietPeriod, wsClient, type Collector } from '../helpers/graphql-client.js';
+import { RedisProcess } from '../helpers/redis-process.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const SUBSCRIBE = `subscription($since: String) { patientUpdates(since: $since) { cursor update { id } } }`;
@@ -19,49 +18,6 @@ type LiveEvent = { patientUpdates: { cursor: string; update: { id: string } } };
 
 const cursorsOf = (live: Collector<LiveEvent>) => live.received.map((e) => e.patientUpdates.cursor);
 const idsOf = (live: Collector<LiveEvent>) => live.received.map((e) => e.patientUpdates.update.id);
-
-/** A redis-server of this file's own, on its own port, so killing it leaves any shared Redis alone. */
-class RedisProcess {
-  child: ChildProcess | null = null;
-  readonly url: string;
-  private constructor(readonly port: number) {
-    this.url = `redis://127.0.0.1:${port}`;
-  }
-
-  static async start(): Promise<RedisProcess> {
-    if (spawnSync('redis-server', ['--version']).error) {
-      throw new Error('redis-server is not on PATH: install Redis (apt-get install redis-server) to run the Redis outage tests.');
-    }
-    const probe = createNetServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const redis = new RedisProcess((probe.address() as AddressInfo).port);
-    await new Promise((resolve) => probe.close(resolve));
-    await redis.restart();
-    return redis;
-  }
-
-  /** Starts redis-server on this port again; resolves once it accepts connections. */
-  async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    this.child = child;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      setTimeout(() => reject(new Error(`redis-server did not start on port ${this.port}:\n${output}`)), 5000).unref();
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (output.includes('Ready to accept connections')) resolve();
-      });
-    });
-  }
-
-  /** Kills redis-server as a crash would (SIGKILL) and waits until it is gone. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (child) await Promise.all([once(child, 'exit'), child.kill('SIGKILL')]);
-  }
-}
 
 let redis: RedisProcess;
 beforeAll(async () => void (redis = await RedisProcess.start()));
