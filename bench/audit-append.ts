@@ -15,43 +15,23 @@
  * Prints one JSON object and a Markdown table on stdout.
  */
 import 'reflect-metadata';
-import pg from 'pg';
 import type { AuditEntryInput } from '../src/audit/audit-entry.js';
 import { loadConfig } from '../src/config.js';
 import { createServer } from '../src/server.js';
 import { TestTenant } from '../test/helpers/builders.js';
 import { gql } from '../test/helpers/graphql-client.js';
 import type { TestServer } from '../test/helpers/test-server.js';
+import { scratchDatabase } from './lib/scratch-database.js';
 
 const concurrency = Number(process.env['BENCH_CONCURRENCY']) > 0 ? Number(process.env['BENCH_CONCURRENCY']) : 32;
 const records = Number(process.env['BENCH_RECORDS']) > 0 ? Number(process.env['BENCH_RECORDS']) : 2000;
 const seconds = Number(process.env['BENCH_SECONDS']) > 0 ? Number(process.env['BENCH_SECONDS']) : 5;
 const serverUrl = process.env['BENCH_DATABASE_URL'] || null;
 
-async function scratchDatabase(): Promise<{ url: string | null; drop: () => Promise<void> }> {
-  if (!serverUrl) return { url: null, drop: async () => undefined };
-  const name = `cradle_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    },
-  };
-}
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
 async function main(): Promise<void> {
-  const db = await scratchDatabase();
+  const db = await scratchDatabase(serverUrl);
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',

@@ -46,7 +46,7 @@ export function profileFromArgs(args: readonly string[]): BenchProfile {
     };
   } else if (name === 'smoke') {
     profile = {
-      name, rounds: 2, systems: ['A', 'B1', 'B2'], floors: true, extras: false, floorSockets: 50,
+      name, rounds: 2, systems: ['A', 'B1', 'B2'], floors: true, extras: true, floorSockets: 50,
       scenarios: [scenario('patient', 50), scenario('team', 50, 2), scenario('all', 50, 1, 1, true)],
       knobs: { rates: [10, 50], stepMs: 1000, drainMs: 2000, recoveryMs: 5000, warmupMutations: 10, churnMs: 500, slowConsumerMs: 1000, slowConsumerRate: 10, padding: 120 },
     };

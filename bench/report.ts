@@ -138,7 +138,8 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('');
     for (const [name, value] of extras) {
       const text = typeof value === 'object' && value !== null && 'markdown' in value ? String((value as { markdown: unknown }).markdown) : `\`${JSON.stringify(value)}\``;
-      lines.push(`**${name}**`, '', text.trim(), '');
+      const failed = typeof value === 'object' && value !== null && 'failed' in value ? ` (${String((value as { failed: unknown }).failed)})` : '';
+      lines.push(`**${name}**${failed}`, '', text.trim(), '');
     }
   }
   if (report.notes.length > 0) {

@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   let extras: Record<string, unknown> = {};
   if (profile.extras) {
     progress('other measurements');
-    extras = await runExtras(distBench, postgresUrl);
+    extras = await runExtras(distBench, postgresUrl, profile.name);
   }
   const report: BenchReport = {
     startedAt: startedAt.toISOString(),
@@ -196,6 +196,13 @@ async function main(): Promise<void> {
   const bad = rounds.flatMap((r) => r.steps.map((s) => s.counts.duplicates + s.counts.unauthorised + (r.system === 'A' ? s.counts.misses : 0))).reduce((a, b) => a + b, 0);
   if (bad > 0) {
     process.stderr.write(`CORRECTNESS: ${bad} duplicate, unauthorised or (Cradle) missed deliveries; all must be 0\n`);
+    process.exitCode = 1;
+  }
+  // An extra that printed its results and then failed did so on a correctness check (the messaging
+  // relay: a lost, duplicated or undecryptable message).
+  const failedExtras = Object.entries(extras).filter(([, r]) => typeof r === 'object' && r !== null && 'failed' in r && 'json' in r);
+  if (failedExtras.length > 0) {
+    process.stderr.write(`CORRECTNESS: ${failedExtras.map(([name]) => name).join(', ')} failed its own checks\n`);
     process.exitCode = 1;
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateIdentity, generateOneTimePreKeys, generateRegistration, type DeviceRegistration } from '../../src/crypto/client/device-keys.js';
 import { SecureMessagingClient } from '../../src/crypto/client/secure-messaging-client.js';
-import type { SignalStores } from '../../src/crypto/client/memory-stores.js';
+import type { SignalStores } from '../../src/crypto/client/signal-stores.js';
 import type { TestUser } from '../helpers/builders.js';
 import { collect, errorOf, gql, gqlOk, quietPeriod, wsClient } from '../helpers/graphql-client.js';
 import { rawSql, startTestServer, type TestServer } from '../helpers/test-server.js';

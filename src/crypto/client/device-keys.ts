@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { IdentityKeyPair, KEMKeyPair, KyberPreKeyRecord, PreKeyRecord, PrivateKey, SignedPreKeyRecord } from '@signalapp/libsignal-client';
-import type { SignalStores } from './memory-stores.js';
+import type { SignalStores } from './signal-stores.js';
 
 /** Base64 of bytes, as the GraphQL API carries keys and ciphertext. */
 export const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
@@ -44,7 +44,7 @@ export async function generateRegistration(stores: SignalStores, ids: { signedPr
   await stores.signedPreKeys.saveSignedPreKey(ids.signedPreKeyId, SignedPreKeyRecord.new(ids.signedPreKeyId, now, signedPublic, signedPrivate, signedSignature));
   const kem = KEMKeyPair.generate();
   const kemSignature = identity.privateKey.sign(kem.getPublicKey().serialize());
-  stores.kyberPreKeys.save(ids.kyberLastResortId, KyberPreKeyRecord.new(ids.kyberLastResortId, now, kem, kemSignature), true);
+  await stores.kyberPreKeys.saveLastResortKyberPreKey(ids.kyberLastResortId, KyberPreKeyRecord.new(ids.kyberLastResortId, now, kem, kemSignature));
   return {
     registrationId: await stores.identity.getLocalRegistrationId(),
     identityKey: toBase64(identity.publicKey.serialize()),
@@ -72,7 +72,7 @@ export async function generateOneTimePreKeys(
     preKeys.push({ id, publicKey: toBase64(ecPrivate.getPublicKey().serialize()) });
     const kem = KEMKeyPair.generate();
     const signature = identity.privateKey.sign(kem.getPublicKey().serialize());
-    stores.kyberPreKeys.save(id, KyberPreKeyRecord.new(id, now, kem, signature), false);
+    await stores.kyberPreKeys.saveKyberPreKey(id, KyberPreKeyRecord.new(id, now, kem, signature));
     kyberPreKeys.push({ id, publicKey: toBase64(kem.getPublicKey().serialize()), signature: toBase64(signature) });
   }
   return { preKeys, kyberPreKeys };

@@ -4,9 +4,7 @@ import {
 } from '@signalapp/libsignal-client';
 import { fromBase64, generateIdentity, generateOneTimePreKeys, generateRegistration, toBase64 } from './device-keys.js';
 import { MessagingApiError, type MessagingApi } from './messaging-api.js';
-import {
-  InMemoryIdentityStore, InMemoryKyberPreKeyStore, InMemoryPreKeyStore, InMemorySessionStore, InMemorySignedPreKeyStore, type SignalStores,
-} from './memory-stores.js';
+import { memoryStores, RECENT_ENVELOPES, type SignalStores } from './signal-stores.js';
 
 /** An envelope as `inbox` delivers it. */
 export interface Envelope {
@@ -68,12 +66,14 @@ const KYBER_LAST_RESORT_ID = 0xffffff;
  * ciphertext per device of the recipient and of its own other devices (recovering from the
  * server's missing/extra/stale device lists), decrypts PreKey and Whisper messages, drops
  * redeliveries of envelopes already processed (delivery is at-least-once), acknowledges, and
- * uploads fresh prekeys when the server says they run low. Keys and sessions stay in `stores`.
+ * uploads fresh prekeys when the server says they run low. Keys, sessions and its own device id,
+ * prekey counter and recently decrypted envelope ids stay in `stores`, so with file-backed stores
+ * a client made again with {@link SecureMessagingClient.open} continues where the last one stopped.
  */
 export class SecureMessagingClient {
   /** Devices this client addresses, per user: device id → registration id of the session. */
   private readonly devices = new Map<string, Map<number, number>>();
-  /** Envelopes already decrypted (the de-duplication of at-least-once delivery). */
+  /** Envelopes already decrypted, oldest first (the de-duplication of at-least-once delivery). */
   private readonly processed = new Set<string>();
   private nextPreKeyId = 1;
   private deviceIdValue: number | null = null;
@@ -92,20 +92,38 @@ export class SecureMessagingClient {
     return new SecureMessagingClient(api, userId, SecureMessagingClient.memoryStores(identity, registrationId), options);
   }
 
+  /**
+   * A client over stores that may already hold a registered device (file-backed stores after a
+   * restart): its device id, prekey counter, recently decrypted envelopes and the devices it has
+   * sessions with are read back, so it sends on the existing sessions. Over empty stores it is a
+   * new client; call {@link register} when {@link isRegistered} is false.
+   */
+  static async open(api: MessagingApi, userId: string, stores: SignalStores, options: { preKeyBatch?: number; now?: () => number } = {}): Promise<SecureMessagingClient> {
+    const client = new SecureMessagingClient(api, userId, stores, options);
+    const state = await stores.device.load();
+    client.deviceIdValue = state.deviceId;
+    client.nextPreKeyId = state.nextPreKeyId;
+    for (const id of state.recentEnvelopeIds) client.processed.add(id);
+    for (const address of await stores.sessions.addresses()) {
+      const session = await stores.sessions.getSession(address);
+      if (session?.hasCurrentState()) client.knownDevices(address.name()).set(address.deviceId(), session.remoteRegistrationId());
+    }
+    return client;
+  }
+
   /** Empty in-memory stores for an identity. */
   static memoryStores(identity: IdentityKeyPair, registrationId: number): SignalStores {
-    return {
-      identity: new InMemoryIdentityStore(identity, registrationId),
-      sessions: new InMemorySessionStore(),
-      preKeys: new InMemoryPreKeyStore(),
-      signedPreKeys: new InMemorySignedPreKeyStore(),
-      kyberPreKeys: new InMemoryKyberPreKeyStore(),
-    };
+    return memoryStores(identity, registrationId);
   }
 
   /** Switches to another transport (another server instance, a new WebSocket); keys and sessions are kept. */
   useApi(api: MessagingApi): void {
     this.api = api;
+  }
+
+  /** Whether this device is registered (has a device id from the server). */
+  get isRegistered(): boolean {
+    return this.deviceIdValue !== null;
   }
 
   /** The device id the server assigned (after {@link register}). */
@@ -130,6 +148,7 @@ export class SecureMessagingClient {
       { input },
     );
     this.deviceIdValue = data.registerDevice.deviceId;
+    await this.saveState();
     await this.replenishPreKeys();
     return this.deviceIdValue;
   }
@@ -138,6 +157,7 @@ export class SecureMessagingClient {
   async replenishPreKeys(count = this.options.preKeyBatch ?? 20): Promise<{ preKeys: number; kyberPreKeys: number; low: boolean }> {
     const batch = await generateOneTimePreKeys(this.stores, this.nextPreKeyId, count, this.now);
     this.nextPreKeyId += count;
+    await this.saveState();
     const data = await this.api.request<{ uploadPreKeys: { preKeys: number; kyberPreKeys: number; low: boolean } }>(UPLOAD, { deviceId: this.deviceId, ...batch });
     return data.uploadPreKeys;
   }
@@ -176,11 +196,10 @@ export class SecureMessagingClient {
   /** Updates sessions after the server's device lists: drops extra ones, restarts stale ones, starts missing ones. */
   private async applyMismatches(mismatches: readonly Mismatch[]): Promise<void> {
     for (const m of mismatches) {
-      const known = this.devices.get(m.userId) ?? new Map<number, number>();
-      this.devices.set(m.userId, known);
+      const known = this.knownDevices(m.userId);
       for (const deviceId of [...m.extraDevices, ...m.staleDevices]) {
         known.delete(deviceId);
-        this.stores.sessions.delete(ProtocolAddress.new(m.userId, deviceId));
+        await this.stores.sessions.deleteSession(ProtocolAddress.new(m.userId, deviceId));
       }
       for (const deviceId of [...m.missingDevices, ...m.staleDevices]) await this.startSessions(m.userId, deviceId);
     }
@@ -189,8 +208,7 @@ export class SecureMessagingClient {
   /** Claims bundles (of every device of the user, or of one) and starts a PQXDH session with each. */
   private async startSessions(userId: string, deviceId: number | null): Promise<void> {
     const data = await this.api.request<{ preKeyBundles: BundleShape[] }>(BUNDLES, { userId, deviceId });
-    const known = this.devices.get(userId) ?? new Map<number, number>();
-    this.devices.set(userId, known);
+    const known = this.knownDevices(userId);
     for (const b of data.preKeyBundles) {
       if (userId === this.userId && b.deviceId === this.deviceId) continue;
       const bundle = PreKeyBundle.new(
@@ -226,10 +244,10 @@ export class SecureMessagingClient {
           ? await signalDecryptPreKey(PreKeySignalMessage.deserialize(body), sender, this.localAddress, sessions, identity, preKeys, signedPreKeys, kyberPreKeys)
           : await signalDecrypt(SignalMessage.deserialize(body), sender, this.localAddress, sessions, identity);
       this.processed.add(envelope.id);
+      if (this.processed.size > RECENT_ENVELOPES) this.processed.delete(this.processed.values().next().value!);
+      await this.saveState();
       const session = await sessions.getSession(sender);
-      const known = this.devices.get(envelope.senderUserId) ?? new Map<number, number>();
-      this.devices.set(envelope.senderUserId, known);
-      if (session) known.set(envelope.senderDeviceId, session.remoteRegistrationId());
+      if (session) this.knownDevices(envelope.senderUserId).set(envelope.senderDeviceId, session.remoteRegistrationId());
       return {
         envelopeId: envelope.id,
         senderUserId: envelope.senderUserId,
@@ -285,6 +303,17 @@ export class SecureMessagingClient {
       stopInbox();
       stopLow();
     };
+  }
+
+  /** The devices of `userId` this client has sessions with (device id → registration id). */
+  private knownDevices(userId: string): Map<number, number> {
+    let known = this.devices.get(userId);
+    if (!known) this.devices.set(userId, (known = new Map()));
+    return known;
+  }
+
+  private saveState(): Promise<void> {
+    return this.stores.device.save({ deviceId: this.deviceIdValue, nextPreKeyId: this.nextPreKeyId, recentEnvelopeIds: [...this.processed] });
   }
 
   /** Runs crypto steps one at a time: libsignal's stores are not safe under interleaved operations. */
