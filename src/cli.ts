@@ -7,6 +7,8 @@ import { openDatabase } from './db/orm.js';
 import { KEY_COMMANDS_USAGE, runKeyCommand } from './crypto/key-commands.js';
 import { AUDIT_COMMANDS_USAGE, runAuditVerify } from './audit/audit-verify-command.js';
 import { AppError } from './errors.js';
+import { RETENTION_COMMANDS_USAGE } from './status/clinical-retention.js';
+import { runRetentionPurge } from './status/retention-command.js';
 
 const USAGE = `Usage: npm run cradle -- <command> [options]
 
@@ -17,6 +19,7 @@ Commands:
       Applies pending database migrations.
 ${KEY_COMMANDS_USAGE}
 ${AUDIT_COMMANDS_USAGE}
+${RETENTION_COMMANDS_USAGE}
 
 Uses DATABASE_URL when set, else the embedded database under CRADLE_DATA_DIR (./.cradle).`;
 
@@ -83,6 +86,9 @@ async function main(argv: string[]): Promise<void> {
       if (!report.valid) process.exit(1);
       return;
     }
+    case 'retention:purge':
+      process.stdout.write(`${JSON.stringify(await runRetentionPurge(rest, config))}\n`);
+      return;
     default:
       fail(USAGE, command === undefined || command === 'help' || command === '--help' ? 0 : 2);
   }

@@ -53,6 +53,13 @@ export interface Config {
   readonly emergencyAccessMinutes: number;
   /** The smallest group research answers may show (k-anonymity small-cell threshold); smaller groups are withheld. */
   readonly researchMinGroupSize: number;
+  /**
+   * Retention of clinical records (status updates), in years after a patient's last one was
+   * recorded: `retention:purge` destroys records past it. At least 6 (HIPAA's documentation floor).
+   */
+  readonly clinicalRetentionYears: number;
+  /** How long after logging it a patient may delete her own status update (a correction), in minutes. */
+  readonly selfCorrectionMinutes: number;
   /** Largest accepted HTTP request body, in bytes. */
   readonly maxBodyBytes: number;
   /** How many proxies in front of Cradle append to X-Forwarded-For and are trusted (0: use the TCP peer). */
@@ -200,6 +207,8 @@ const envSchema = z.object({
   CRADLE_SHUTDOWN_GRACE_MS: integerString(0, 120000).default(10000),
   CRADLE_EMERGENCY_ACCESS_MINUTES: integerString(5, 24 * 60).default(240),
   CRADLE_RESEARCH_MIN_GROUP_SIZE: integerString(2, 1000).default(11),
+  CRADLE_CLINICAL_RETENTION_YEARS: integerString(6, 100).default(10),
+  CRADLE_SELF_CORRECTION_MINUTES: integerString(0, 7 * 24 * 60).default(24 * 60),
   CRADLE_MAX_BODY_BYTES: integerString(1024, 10 * 1024 * 1024).default(1024 * 1024),
   CRADLE_TRUSTED_PROXY_HOPS: integerString(0, 5).default(0),
   CRADLE_LIVE_BUFFER_EVENTS: integerString(10, 100_000).default(1000),
@@ -329,6 +338,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     shutdownGraceMs: e.CRADLE_SHUTDOWN_GRACE_MS,
     emergencyAccessMinutes: e.CRADLE_EMERGENCY_ACCESS_MINUTES,
     researchMinGroupSize: e.CRADLE_RESEARCH_MIN_GROUP_SIZE,
+    clinicalRetentionYears: e.CRADLE_CLINICAL_RETENTION_YEARS,
+    selfCorrectionMinutes: e.CRADLE_SELF_CORRECTION_MINUTES,
     maxBodyBytes: e.CRADLE_MAX_BODY_BYTES,
     trustedProxyHops: e.CRADLE_TRUSTED_PROXY_HOPS,
     liveBufferEvents: e.CRADLE_LIVE_BUFFER_EVENTS,

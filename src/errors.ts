@@ -71,6 +71,18 @@ export class ForbiddenError extends AppError {
   static field(typeName: string, fieldName: string): ForbiddenError {
     return new ForbiddenError('FORBIDDEN', `Your role may not read ${typeName}.${fieldName}.`);
   }
+  /** A patient may delete only entries she logged herself; her care team corrects the others. */
+  static notOwnEntry(field = 'id'): ForbiddenError {
+    return new ForbiddenError('FORBIDDEN', 'You can delete only entries you logged yourself; ask your care team to correct this one.', { field });
+  }
+  /** A patient's own entry past the correction window: her care team corrects it from then on. */
+  static correctionWindowClosed(minutes: number, field = 'id'): ForbiddenError {
+    return new ForbiddenError('FORBIDDEN', `Entries can be deleted by the patient only within ${minutes} minutes of logging them; ask your care team to correct this one.`, { field });
+  }
+  /** Break-glass access is for reading in an emergency, never for changing the record. */
+  static emergencyAccessWrite(field = 'id'): ForbiddenError {
+    return new ForbiddenError('FORBIDDEN', "Emergency access lets you read this record, not change it; ask her care team.", { field });
+  }
 }
 
 /**
@@ -124,6 +136,10 @@ export class NotFoundError extends AppError {
 export class BadInputError extends AppError {
   static field(field: string, message: string): BadInputError {
     return new BadInputError('BAD_USER_INPUT', message, { field });
+  }
+  /** A deletion reason a patient cannot give (only her care team knows an entry is on the wrong record). */
+  static patientDeletionReason(allowed: readonly string[], field = 'reason'): BadInputError {
+    return BadInputError.field(field, `${field} must be one of ${allowed.join(', ')} when you delete your own entry.`);
   }
   /** A TOTP code (or recovery code) given to confirm enrolment or disable the factor was wrong or already used. */
   static totpCode(field = 'code'): BadInputError {

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sealForSql } from '../crypto/field-crypto.js';
 import type { ProtocolVersion } from '../db/entities/index.js';
 import { BUILT_IN_PROTOCOLS } from '../protocols/built-in/index.js';
 import type { BuiltInProtocol, ProtocolDefinition } from '../protocols/protocol.js';
@@ -45,7 +46,7 @@ export async function syncSchedule(em: EntityManager, tenantId: string, protocol
  * Installs the built-in protocol library for a tenant: each library entry missing for the tenant
  * gets a protocol (keyed by the built-in key) and an ACTIVE version 1 built from the default
  * parameters. Idempotent and safe to run concurrently on several instances (a unique index on
- * tenant and key; a conflicting insert does nothing). Protocols hold no PHI, so plain SQL is fine.
+ * tenant and key; a conflicting insert does nothing). Plain SQL, with the one encrypted column (`change_note`) sealed here.
  */
 export async function ensureBuiltInProtocols(em: EntityManager, tenantId: string, now: number): Promise<number> {
   const present = await em.execute<{ built_in_key: string }[]>(
@@ -72,7 +73,12 @@ export async function ensureBuiltInProtocols(em: EntityManager, tenantId: string
       await tx.execute(
         `insert into protocol_version (id, tenant_id, protocol_id, number, status, definition, parameters, author_id, change_note, guideline, created_at)
          values (?, ?, ?, 1, 'ACTIVE', cast(? as jsonb), cast(? as jsonb), null, ?, ?, ?)`,
-        [versionId, tenantId, protocolId, JSON.stringify(definition), JSON.stringify(parameters), 'Built-in baseline', definition.guideline, new Date(now)],
+        [
+          versionId, tenantId, protocolId, JSON.stringify(definition), JSON.stringify(parameters),
+          // change_note is encrypted at rest like every author's note (crypto/encrypted-fields.ts).
+          await sealForSql(tx, 'ProtocolVersion', 'changeNote', { tenantId, recordId: versionId }, 'Built-in baseline'),
+          definition.guideline, new Date(now),
+        ],
       );
       await syncSchedule(tx, tenantId, protocolId, definition, now);
       installed += 1;

@@ -3,6 +3,7 @@ import type { Actor } from '../auth/actor.js';
 import { findUserByEmail } from '../auth/user.service.js';
 import type { Role } from '../db/entities/index.js';
 import type { AuditEntryInput, AuditSink } from './audit-entry.js';
+import type { RequestOrigin } from './phi-access-recorder.js';
 
 /**
  * The chain that records what belongs to no tenant: failed sign-ins for an address that matches no
@@ -13,8 +14,8 @@ export const NO_TENANT_ID = '00000000-0000-0000-0000-000000000000';
 /** The audit action of a sign-in attempt. */
 export const LOGIN_ACTION = 'LOGIN';
 
-/** Records a successful sign-in as its user's. */
-export function auditLoginSucceeded(sink: AuditSink, actor: Actor, clientIp: string | null): Promise<void> {
+/** Records a successful sign-in as its user's, with the request's id, client address and User-Agent. */
+export function auditLoginSucceeded(sink: AuditSink, actor: Actor, origin: RequestOrigin): Promise<void> {
   return sink.append([
     {
       tenantId: actor.tenantId,
@@ -24,9 +25,9 @@ export function auditLoginSucceeded(sink: AuditSink, actor: Actor, clientIp: str
       fields: [],
       purpose: null,
       outcome: 'ALLOWED',
-      requestId: null,
-      clientIp,
-      userAgent: null,
+      requestId: origin.requestId,
+      clientIp: origin.clientIp,
+      userAgent: origin.userAgent,
       details: {},
     },
   ]);
@@ -35,9 +36,9 @@ export function auditLoginSucceeded(sink: AuditSink, actor: Actor, clientIp: str
 /**
  * Records a refused sign-in: as the attempted account's (its id, tenant and role) when the address
  * matches one, else in the no-tenant chain; `reason` is the error code (or TOTP reason), never the
- * address or password.
+ * address or password. `origin` (request id, client address, User-Agent) is recorded as for any request.
  */
-export async function auditLoginFailed(sink: AuditSink, em: EntityManager, email: string, clientIp: string | null, reason: string): Promise<void> {
+export async function auditLoginFailed(sink: AuditSink, em: EntityManager, email: string, origin: RequestOrigin, reason: string): Promise<void> {
   const user = await findUserByEmail(em, email);
   const entry: AuditEntryInput = {
     tenantId: user?.tenantId ?? NO_TENANT_ID,
@@ -47,9 +48,9 @@ export async function auditLoginFailed(sink: AuditSink, em: EntityManager, email
     fields: [],
     purpose: null,
     outcome: 'DENIED',
-    requestId: null,
-    clientIp,
-    userAgent: null,
+    requestId: origin.requestId,
+    clientIp: origin.clientIp,
+    userAgent: origin.userAgent,
     details: { reason },
   };
   await sink.append([entry]);

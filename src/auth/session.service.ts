@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AuditSink } from '../audit/audit-entry.js';
 import { auditLoginFailed, auditLoginSucceeded } from '../audit/login-audit.js';
+import type { RequestOrigin } from '../audit/phi-access-recorder.js';
 import { blindIndexOf } from '../crypto/field-crypto.js';
 import { AuthSession, User, type Role, type SessionEndReason } from '../db/entities/index.js';
 import { AppError, AuthenticationError } from '../errors.js';
@@ -75,10 +76,13 @@ export class SessionService {
    * the account or the client address is locked out (before the password is even checked, and the
    * same whether or not the account exists); UNAUTHENTICATED for wrong credentials, and for a
    * missing or wrong second factor (`totp`: see `checkSecondFactor`), which counts as a failure too.
+   *
+   * @param origin the request's id, client address (also a lockout key) and User-Agent, copied
+   *   onto the sign-in's audit record
    */
-  async login(em: EntityManager, email: string, password: string, clientIp: string | null, totp: string | null = null): Promise<SignedIn> {
+  async login(em: EntityManager, email: string, password: string, origin: RequestOrigin, totp: string | null = null): Promise<SignedIn> {
     // The account is counted under its e-mail's keyed blind index, never the address itself.
-    const keys = attemptKeys(blindIndexOf(em, 'email', email), clientIp);
+    const keys = attemptKeys(blindIndexOf(em, 'email', email), origin.clientIp);
     let signedIn: SignedIn;
     try {
       await this.lockout.begin(em, keys);
@@ -91,11 +95,11 @@ export class SessionService {
     } catch (err) {
       if (this.audit && err instanceof AppError) {
         const reason = String(err.extensions['reason'] ?? err.extensions['code']);
-        await auditLoginFailed(this.audit, em, email, clientIp, reason);
+        await auditLoginFailed(this.audit, em, email, origin, reason);
       }
       throw err;
     }
-    if (this.audit) await auditLoginSucceeded(this.audit, signedIn.actor, clientIp);
+    if (this.audit) await auditLoginSucceeded(this.audit, signedIn.actor, origin);
     return signedIn;
   }
 

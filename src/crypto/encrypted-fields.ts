@@ -51,6 +51,15 @@ export const ENCRYPTED_ENTITIES: readonly EncryptedEntity[] = [
     indexes: [],
   },
   {
+    // A coordinator's change note is free text and may name a patient or a case.
+    entity: 'ProtocolVersion',
+    table: 'protocol_version',
+    pkProp: 'id',
+    pkColumn: 'id',
+    fields: [{ prop: 'changeNote', column: 'change_note' }],
+    indexes: [],
+  },
+  {
     entity: 'FollowUpTask',
     table: 'follow_up_task',
     pkProp: 'id',

@@ -145,6 +145,11 @@ export class FieldKeyRing {
     for (const tenant of tenants) await this.refill(String(tenant['id']));
   }
 
+  /** Whether the ring started and its KEKs unwrap the stored keys (see {@link assertUsable}). */
+  get usable(): boolean {
+    return this.unusable === null && this.indexRoot !== null;
+  }
+
   /** Throws {@link WrongKeyEncryptionKeyError} (or says the ring never started) unless keys can be used. */
   assertUsable(): void {
     if (this.unusable) throw this.unusable;

@@ -104,6 +104,34 @@ export async function reencryptFields(ring: FieldKeyRing, options: ReencryptOpti
   return { reencrypted, finished: true };
 }
 
+/**
+ * Encrypts the legacy plaintext of tables a migration queued in `field_encryption_backfill`
+ * (a column that became encrypted after rows were written: SQL cannot seal them, the keys live in
+ * the application). Run by `openDatabase` once the key ring has started; each batch moves the
+ * table's marker, so a run cut short resumes, and each row is written with a conditional update,
+ * so instances starting together do no harm. Values already sealed are left as they are.
+ *
+ * @returns how many values it sealed
+ */
+export async function encryptQueuedColumns(ring: FieldKeyRing, batchSize = 500): Promise<number> {
+  const sql = ring.rawSql;
+  const queued = await sql(`select "table_name", "last_id" from "field_encryption_backfill" order by "table_name"`, []);
+  let sealed = 0;
+  for (const row of queued) {
+    const table = String(row['table_name']);
+    const spec = ENCRYPTED_ENTITIES.find((e) => e.table === table);
+    let last: string | null = String(row['last_id']);
+    while (spec && last !== null) {
+      const { count, next } = await reencryptBatch(ring, sql, spec, last, batchSize, new Set());
+      sealed += count;
+      last = next;
+      if (next !== null) await sql(`update "field_encryption_backfill" set "last_id" = ? where "table_name" = ?`, [next, table]);
+    }
+    await sql(`delete from "field_encryption_backfill" where "table_name" = ?`, [table]);
+  }
+  return sealed;
+}
+
 async function reencryptBatch(
   ring: FieldKeyRing,
   sql: RawExecutor,

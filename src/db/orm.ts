@@ -7,6 +7,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type FieldEncryptionConfig } from '../config.js';
 import { encryptingDriver } from '../crypto/encrypting-driver.js';
 import { FieldKeyRing, type RawExecutor } from '../crypto/field-key-ring.js';
+import { encryptQueuedColumns } from '../crypto/key-rotation.js';
 import { keyEncryptionKeysFromConfig } from '../crypto/kek-source.js';
 import { releaseBrokenConnections } from './broken-connections.js';
 import { ENTITIES } from './entities/index.js';
@@ -164,6 +165,8 @@ export async function openDatabase(
         throw err;
       }
     }
+    // Columns a migration newly encrypted: seal their existing rows now that the keys are loaded.
+    if (fieldKeys.usable) await encryptQueuedColumns(fieldKeys);
   }
   const db = pglite;
   return {

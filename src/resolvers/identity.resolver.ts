@@ -23,7 +23,7 @@ export class IdentityResolver {
     @Arg('totp', () => String, { nullable: true }) totp: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<AuthPayload> {
-    return payloadOf(ctx, await ctx.services.sessions.login(ctx.authEm, email, password, ctx.clientIp, totp ?? null));
+    return payloadOf(ctx, await ctx.services.sessions.login(ctx.authEm, email, password, { requestId: ctx.requestId, clientIp: ctx.clientIp, userAgent: ctx.userAgent }, totp ?? null));
   }
 
   @Mutation(() => AuthPayload, {

@@ -2,17 +2,18 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subs
 import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
 import { PatientService } from '../care/patient.service.js';
 import type { RequestContext } from '../context.js';
-import { StatusUpdate, type StatusKind } from '../db/entities/index.js';
+import { StatusUpdate, type StatusKind, type StatusUpdateDeletionReason } from '../db/entities/index.js';
 import { BadInputError, NotFoundError } from '../errors.js';
 import { CradleCloseCode } from '../realtime/close-codes.js';
 import { Auth } from '../schema/auth.directive.js';
 import { PatientView } from '../schema/care/patient.type.js';
 import { Cursor } from '../schema/common/cursor.js';
-import { StatusKindEnum } from '../schema/common/enums.js';
+import { StatusKindEnum, StatusUpdateDeletionReasonEnum } from '../schema/common/enums.js';
 import {
   LogFeedingInput, LogInfantVitalsInput, LogMoodInput, LogSleepInput, LogSymptomsInput, LogVitalsInput, SubmitScreeningInput,
 } from '../schema/status/status-update.input.js';
-import { StatusUpdateConnection, StatusUpdateEvent, StatusUpdateView } from '../schema/status/status-update.type.js';
+import { StatusUpdateConnection, StatusUpdateDeletionView, StatusUpdateEvent, StatusUpdateView } from '../schema/status/status-update.type.js';
+import { StatusUpdateDeletionService } from '../status/status-update-deletion.service.js';
 import { StatusUpdateService } from '../status/status-update.service.js';
 import { checkId } from '../status/input-checks.js';
 import { checkFirst } from './patient.resolver.js';
@@ -72,6 +73,21 @@ export class StatusUpdateResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<StatusUpdateView> {
     return new StatusUpdateView(await new StatusUpdateService(ctx).submitScreening(input));
+  }
+
+  @Mutation(() => StatusUpdateDeletionView, {
+    description:
+      'Deletes a status update softly: hidden from every read from now on, kept (with who, when and why) for the retention period, ' +
+      'with a tombstone in the audit trail. The patient may delete an entry she logged within the correction window; a clinician ' +
+      'on her care team whose role covers its category, at any time. Break-glass access may not.',
+  })
+  @Auth.roles(LOGGERS, 'BY_RECORD')
+  async deleteStatusUpdate(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => StatusUpdateDeletionReasonEnum) reason: StatusUpdateDeletionReason,
+    @Ctx() ctx: RequestContext,
+  ): Promise<StatusUpdateDeletionView> {
+    return new StatusUpdateDeletionView(await new StatusUpdateDeletionService(ctx).delete(id, reason));
   }
 
   @Query(() => StatusUpdateConnection, { description: "A patient's status updates the caller may see, newest first." })

@@ -152,6 +152,29 @@ describe('audit collection: every path that reads or writes PHI is audited, once
     expect(String(dump[0]!['t']).toLowerCase()).not.toContain(midwife.email.toLowerCase());
   });
 
+  it('records the request id and User-Agent of each sign-in, succeeded or refused, beside the client address', async () => {
+    const before = await lastSeq();
+    const login = `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`;
+    const signIn = async (password: string, userAgent: string) => {
+      const res = await fetch(ts.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': userAgent },
+        body: JSON.stringify({ query: login, variables: { e: midwife.email, p: password } }),
+      });
+      await res.json();
+      return res.headers.get('x-request-id');
+    };
+    const succeeded = await signIn(TEST_PASSWORD, 'CradleMidwifeApp/3.1 (iPad)');
+    const refused = await signIn('not the password at all', 'curl/8.5.0');
+    expect(succeeded).toMatch(/^[0-9a-f-]{36}$/);
+    expect(refused).toMatch(/^[0-9a-f-]{36}$/);
+    const rows = (await auditRows(ts, tenant.id)).filter((r) => Number(r.seq) > before && r.action === 'LOGIN');
+    expect(rows).toEqual([
+      expect.objectContaining({ actor_id: midwife.id, outcome: 'ALLOWED', request_id: succeeded, user_agent: 'CradleMidwifeApp/3.1 (iPad)', client_ip: expect.stringMatching(/127\.0\.0\.1/) }),
+      expect.objectContaining({ actor_id: midwife.id, outcome: 'DENIED', request_id: refused, user_agent: 'curl/8.5.0', client_ip: expect.stringMatching(/127\.0\.0\.1/) }),
+    ]);
+  });
+
   it('stores no PHI value in any audit row (names, phone, e-mail, MRN, notes)', async () => {
     const dump = String((await rawSql(ts, `select string_agg("audit_event"::text, '\n') as t from "audit_event"`))[0]!['t']);
     expect(dump.length).toBeGreaterThan(100);

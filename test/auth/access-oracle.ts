@@ -96,6 +96,7 @@ export const OPERATION_ROLES: Readonly<Record<string, Admits>> = {
   'Mutation.logInfantVitals': PATIENT_AND_CLINICIANS,
   'Mutation.logSymptoms': PATIENT_AND_CLINICIANS,
   'Mutation.submitScreening': PATIENT_AND_CLINICIANS,
+  'Mutation.deleteStatusUpdate': PATIENT_AND_CLINICIANS,
   'Mutation.grantConsent': ['PATIENT'],
   'Mutation.revokeConsent': ['PATIENT'],
   'Mutation.requestEmergencyAccess': CLINICIANS,

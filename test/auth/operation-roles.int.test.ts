@@ -178,6 +178,10 @@ const CASES: OperationCase[] = [
     op: `Mutation.${name}`, query: `mutation($i: ${type}!) { ${name}(input: $i) { id } }`, variables: () => ({ i: { patientId: UNKNOWN_ID, ...input } }), admitted: NOT_FOUND,
   })),
   {
+    op: 'Mutation.deleteStatusUpdate', query: 'mutation($id: ID!) { deleteStatusUpdate(id: $id, reason: ENTERED_IN_ERROR) { id } }',
+    variables: () => ({ id: UNKNOWN_ID }), admitted: NOT_FOUND,
+  },
+  {
     op: 'Mutation.grantConsent', query: 'mutation($i: GrantConsentInput!) { grantConsent(input: $i) { id } }',
     variables: () => ({ i: { patientId: UNKNOWN_ID, type: 'RESEARCH', categories: ['IDENTITY'], version: 'v1' } }), admitted: NOT_FOUND,
   },

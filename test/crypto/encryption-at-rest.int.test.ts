@@ -7,7 +7,8 @@ import { totpCode } from '../../src/auth/totp.js';
 import { ENCRYPTED_ENTITIES } from '../../src/crypto/encrypted-fields.js';
 import { isSealed, sealedKeyId } from '../../src/crypto/field-cipher.js';
 import { localKekId } from '../../src/crypto/key-encryption-key.js';
-import { reencryptFields, rotateKeyEncryptionKey } from '../../src/crypto/key-rotation.js';
+import { encryptQueuedColumns, reencryptFields, rotateKeyEncryptionKey } from '../../src/crypto/key-rotation.js';
+import { screeningProtocolInput } from '../alerting/alerting-helpers.js';
 import { signIn, TestTenant, type TestUser } from '../helpers/builders.js';
 import { gql, gqlOk } from '../helpers/graphql-client.js';
 import { backend, rawSql, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -26,6 +27,7 @@ const MOOD_NOTE = 'Crying most evenings since the visit from Aunt Marguerite';
 const SYMPTOMS_NOTE = 'Throbbing headache behind the left eye after the school run';
 const JUSTIFICATION = 'Patient collapsed in the waiting room; on-call clinician needs her history now.';
 const REVIEW_NOTE = 'Reviewed with Dr Okonkwo: access was necessary and proportionate.';
+const CHANGE_NOTE = 'Tightened after the Quillfeather case review on ward 7';
 
 const READ_PATIENT = `query($id: ID!) { patient(id: $id) { givenName familyName birthDate deliveryDate mrn phone email infants { givenName } } }`;
 const READ_UPDATES = `query($p: ID!) { statusUpdates(patientId: $p, first: 50) { edges { node { kind data } } } }`;
@@ -100,6 +102,7 @@ describe('field-level encryption at rest', () => {
   let patientId: string;
   let mother: TestUser;
   let totpSecret: string;
+  let protocolId: string;
 
   beforeAll(async () => {
     ts = await deployment.start();
@@ -144,6 +147,13 @@ describe('field-level encryption at rest', () => {
       { id: access.requestEmergencyAccess.id, n: REVIEW_NOTE },
       compliance.token,
     );
+    const protocol = await gqlOk<{ createProtocol: { id: string } }>(
+      ts.url,
+      `mutation($input: ProtocolInput!) { createProtocol(input: $input) { id } }`,
+      { input: { ...screeningProtocolInput({ name: 'Ward 7 watch' }), changeNote: CHANGE_NOTE } },
+      coordinator.token,
+    );
+    protocolId = protocol.createProtocol.id;
     const begun = await gqlOk<{ beginTotpEnrolment: { secret: string } }>(ts.url, `mutation { beginTotpEnrolment { secret } }`, {}, midwife.token);
     totpSecret = begun.beginTotpEnrolment.secret;
     await gqlOk(ts.url, `mutation($code: String!) { confirmTotpEnrolment(code: $code) { recoveryCodes } }`, { code: totpCode(totpSecret, Date.now()) }, midwife.token);
@@ -160,6 +170,7 @@ describe('field-level encryption at rest', () => {
     SYMPTOMS_NOTE,
     JUSTIFICATION,
     REVIEW_NOTE,
+    CHANGE_NOTE,
     totpSecret,
     mother.email,
     coordinator.email,
@@ -235,6 +246,29 @@ describe('field-level encryption at rest', () => {
     await rawSql(ts, `update "app_user" set "email" = ?, "email_index" = null where "id" = ?`, [coordinator.email, coordinator.id]);
     await rawSql(ts, `update "infant" set "given_name" = ? where "patient_id" = ?`, [INFANT_NAME, patientId]);
     await reencryptFields(ts.server.database.fieldKeys, { batchSize: 100 });
+  });
+
+  it('reads a protocol change note back, and seals the plaintext notes the migration queued (rows written before encryption)', async () => {
+    const versions = async () =>
+      (await gqlOk<{ protocol: { versions: Array<{ changeNote: string }> } }>(ts.url, `query($id: ID!) { protocol(id: $id) { versions { changeNote } } }`, { id: protocolId }, coordinator.token))
+        .protocol.versions.map((v) => v.changeNote);
+    expect(await versions()).toEqual([CHANGE_NOTE]);
+
+    await rawSql(ts, `update "protocol_version" set "change_note" = 'Legacy note naming Mrs Pennywhistle' where "protocol_id" = ?`, [protocolId]);
+    await rawSql(ts, `insert into "field_encryption_backfill" ("table_name") values ('protocol_version')`);
+    expect(await versions()).toEqual(['Legacy note naming Mrs Pennywhistle']);
+    expect(await encryptQueuedColumns(ts.server.database.fieldKeys, 2)).toBeGreaterThanOrEqual(1);
+    expect(await rawSql(ts, `select 1 from "field_encryption_backfill"`)).toEqual([]);
+    expect((await dumpDatabase(ts)).includes('pennywhistle')).toBe(false);
+    const stored = await rawSql(ts, `select "change_note" from "protocol_version" where "protocol_id" = ?`, [protocolId]);
+    expect(isSealed(stored[0]!['change_note'])).toBe(true);
+    expect(await versions()).toEqual(['Legacy note naming Mrs Pennywhistle']);
+
+    const sealedNote = await rawSql(ts, `select "id", "change_note" from "protocol_version" where "protocol_id" = ?`, [protocolId]);
+    await rawSql(ts, `update "protocol_version" set "change_note" = ? where "id" = ?`, [CHANGE_NOTE, sealedNote[0]!['id']]);
+    await rawSql(ts, `insert into "field_encryption_backfill" ("table_name") values ('protocol_version')`);
+    await encryptQueuedColumns(ts.server.database.fieldKeys);
+    expect(await versions()).toEqual([CHANGE_NOTE]);
   });
 
   it('keeps every record readable through a KEK rotation and a re-encryption interrupted after one batch', async () => {

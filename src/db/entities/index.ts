@@ -26,7 +26,7 @@ import { MessagingKyberPreKey, MessagingPreKey } from './messaging-pre-key.entit
 
 export { CareTeamMember, Consent, EmergencyAccess, Infant, OutboxEvent, Patient, StatusUpdate, Tenant, User };
 export { ROLES, CLINICAL_ROLES, type Role, type ClinicalRole } from './user.entity.js';
-export { STATUS_KINDS, type StatusKind } from './status-update.entity.js';
+export { LIVE_STATUS_UPDATES, STATUS_KINDS, STATUS_UPDATE_DELETION_REASONS, type StatusKind, type StatusUpdateDeletionReason } from './status-update.entity.js';
 export { AuthSession, LoginThrottle, TotpCredential, TotpRecoveryCode };
 export { RoleDataCategory };
 export { Protocol, ProtocolVersion, Alert, AlertEvidence, AlertHistory, EscalationJob, FollowUpTask, SafetyMessage, AlertingCursor, ProtocolSchedule };

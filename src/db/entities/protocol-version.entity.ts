@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { EncryptedTextType } from '../../crypto/encrypted-types.js';
 
 /** The life of a protocol version: drafted, active (exactly one per protocol), retired. */
 export const PROTOCOL_VERSION_STATUSES = ['DRAFT', 'ACTIVE', 'RETIRED'] as const;
@@ -26,7 +27,8 @@ export const ProtocolVersionEntity = defineEntity({
     parameters: p.json<Record<string, number>>().nullable(),
     /** Null for versions installed by the system (the built-in baseline). */
     authorId: p.uuid().nullable(),
-    changeNote: p.string().length(2000),
+    /** The author's free text (up to 2000 characters); encrypted at rest (`crypto/encrypted-fields.ts`). */
+    changeNote: p.string().type(EncryptedTextType),
     guideline: p.string().length(500).nullable(),
     createdAt: p.datetime(),
   },

@@ -14,6 +14,8 @@ import { Migration20261123087000EncryptAlertNotes } from './20261123087000-encry
 import { Migration20261123090000RowLevelSecurity } from './20261123090000-row-level-security.js';
 import { Migration20261123091000FollowUpTaskCompletion } from './20261123091000-follow-up-task-completion.js';
 import { Migration20261203090000QuietHours } from './20261203090000-quiet-hours.js';
+import { Migration20261203100000EncryptChangeNotes } from './20261203100000-encrypt-change-notes.js';
+import { Migration20261203100100StatusUpdateSoftDelete } from './20261203100100-status-update-soft-delete.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -36,4 +38,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123090000RowLevelSecurity', class: Migration20261123090000RowLevelSecurity },
   { name: 'Migration20261123091000FollowUpTaskCompletion', class: Migration20261123091000FollowUpTaskCompletion },
   { name: 'Migration20261203090000QuietHours', class: Migration20261203090000QuietHours },
+  { name: 'Migration20261203100000EncryptChangeNotes', class: Migration20261203100000EncryptChangeNotes },
+  { name: 'Migration20261203100100StatusUpdateSoftDelete', class: Migration20261203100100StatusUpdateSoftDelete },
 ];

@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { SCREENING_INSTRUMENT_NAMES } from '../../clinical/screening.js';
 import { WARNING_SIGNS, WARNING_SIGN_DESCRIPTIONS } from '../../clinical/warning-signs.js';
-import { CLINICAL_ROLES, CONSENT_TYPES, EMERGENCY_REVIEW_OUTCOMES, ROLES, STATUS_KINDS } from '../../db/entities/index.js';
+import { CLINICAL_ROLES, CONSENT_TYPES, EMERGENCY_REVIEW_OUTCOMES, ROLES, STATUS_KINDS, STATUS_UPDATE_DELETION_REASONS } from '../../db/entities/index.js';
 import type { DataCategory } from '../../auth/data-category.js';
 import { PURPOSES_OF_USE } from '../../audit/audit-entry.js';
 import { COMPLIANCE_RULES } from '../../audit/compliance/compliance-rules.js';
@@ -31,6 +31,11 @@ export const EmergencyReviewOutcomeEnum = enumOf(EMERGENCY_REVIEW_OUTCOMES);
 registerEnumType(RoleEnum, { name: 'Role', description: "A user's role in the tenant." });
 registerEnumType(CareTeamRoleEnum, { name: 'CareTeamRole', description: "A clinician's role on one patient's care team." });
 registerEnumType(StatusKindEnum, { name: 'StatusKind', description: 'What a status update records.' });
+export const StatusUpdateDeletionReasonEnum = enumOf(STATUS_UPDATE_DELETION_REASONS);
+registerEnumType(StatusUpdateDeletionReasonEnum, {
+  name: 'StatusUpdateDeletionReason',
+  description: 'Why a status update is deleted: ENTERED_IN_ERROR, WRONG_PATIENT (clinicians only), DUPLICATE, PATIENT_REQUEST.',
+});
 registerEnumType(FeedingMethodEnum, { name: 'FeedingMethod', description: 'How an infant was fed.' });
 registerEnumType(ScreeningInstrumentEnum, { name: 'ScreeningInstrument', description: 'A validated screening questionnaire.' });
 registerEnumType(ConsentCategoryEnum, { name: 'DataCategory', description: 'A category of patient data.' });

@@ -1,11 +1,11 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { STATUS_KIND_CATEGORY, type DataCategory } from '../../auth/data-category.js';
-import type { StatusKind, StatusUpdate as StatusUpdateRow } from '../../db/entities/index.js';
+import type { StatusKind, StatusUpdateDeletionReason, StatusUpdate as StatusUpdateRow } from '../../db/entities/index.js';
 import type { PatientOwned } from '../auth-enforcement.js';
 import { Auth } from '../auth.directive.js';
 import { Cursor } from '../common/cursor.js';
-import { StatusKindEnum } from '../common/enums.js';
+import { StatusKindEnum, StatusUpdateDeletionReasonEnum } from '../common/enums.js';
 import { PageInfo } from '../common/page-info.type.js';
 import { asDate } from '../common/dates.js';
 
@@ -88,4 +88,29 @@ export class StatusUpdateEvent {
   @Field(() => StatusUpdateView)
   @Auth.category('OPERATIONAL')
   update!: StatusUpdateView;
+}
+
+/**
+ * What `deleteStatusUpdate` reports: the id, when and why. No values of the record and no patient
+ * (it carries no `patientId`, so it is not patient-owned: the tombstone audit record names her).
+ */
+@ObjectType('StatusUpdateDeletion', { description: 'A status update deleted softly: hidden from every read, kept for the retention period.' })
+export class StatusUpdateDeletionView {
+  @Field(() => ID)
+  @Auth.category('OPERATIONAL')
+  readonly id: string;
+
+  @Field(() => Date)
+  @Auth.category('OPERATIONAL')
+  readonly deletedAt: Date;
+
+  @Field(() => StatusUpdateDeletionReasonEnum)
+  @Auth.category('OPERATIONAL')
+  readonly reason: StatusUpdateDeletionReason;
+
+  constructor(deleted: { id: string; deletedAt: Date; reason: StatusUpdateDeletionReason }) {
+    this.id = deleted.id;
+    this.deletedAt = deleted.deletedAt;
+    this.reason = deleted.reason;
+  }
 }
