@@ -134,12 +134,38 @@ export type KekSource =
   | { readonly kind: 'file'; readonly path: string; readonly createIfMissing: boolean }
   | { readonly kind: 'ephemeral' };
 
+/**
+ * A KMS holding the current KEK (`CRADLE_KMS`): HashiCorp Vault's or OpenBao's transit secrets
+ * engine (`crypto/vault-transit-kek.ts`). The token is a secret: never log this object.
+ */
+export interface VaultTransitKmsConfig {
+  readonly kind: 'vault-transit';
+  /** `CRADLE_VAULT_ADDR`, without a trailing slash. */
+  readonly address: string;
+  /** `CRADLE_VAULT_TOKEN` (inline) or `CRADLE_VAULT_TOKEN_FILE` (read before every request). */
+  readonly token: { readonly value: string } | { readonly file: string };
+  /** `CRADLE_VAULT_TRANSIT_MOUNT`; `transit` by default. */
+  readonly mount: string;
+  /** `CRADLE_VAULT_TRANSIT_KEY`: a transit key created with `derived=true`. */
+  readonly keyName: string;
+  /** `CRADLE_VAULT_NAMESPACE`; null when unset. */
+  readonly namespace: string | null;
+  /** `CRADLE_KMS_TIMEOUT_MS`: longest one wrap or unwrap may take, retries included, in milliseconds. */
+  readonly timeoutMs: number;
+}
+
 /** Settings of field-level encryption at rest. */
 export interface FieldEncryptionConfig {
-  /** The current KEK: wraps new data keys, and every data key once `keys:rotate-kek` has run. */
-  readonly kek: KekSource;
+  /**
+   * The local KEK. Without `kms` it is the current KEK: it wraps new data keys, and every data key
+   * once `keys:rotate-kek` has run. With `kms` it is only a previous KEK (`CRADLE_KEK` or
+   * `CRADLE_KEK_FILE`, for rotating from the local key to the KMS), or null when neither is set.
+   */
+  readonly kek: KekSource | null;
   /** Previous KEKs (base64, `CRADLE_KEK_PREVIOUS`, comma-separated): still unwrap keys not yet re-wrapped. */
   readonly previousKeksBase64: readonly string[];
+  /** The KMS holding the current KEK; absent when the local KEK is current (`CRADLE_KMS=local`, the default). */
+  readonly kms?: VaultTransitKmsConfig;
 }
 
 /** Static limits on the shape of a GraphQL operation, checked at validation (before any resolver runs). */
@@ -224,6 +250,17 @@ const envSchema = z.object({
   CRADLE_KEK: z.string().optional(),
   CRADLE_KEK_FILE: z.string().min(1).optional(),
   CRADLE_KEK_PREVIOUS: z.string().default(''),
+  CRADLE_KMS: z.enum(['local', 'vault-transit'], { message: 'must be local or vault-transit' }).default('local'),
+  CRADLE_VAULT_ADDR: z.string().optional(),
+  CRADLE_VAULT_TOKEN: z.string().optional(),
+  CRADLE_VAULT_TOKEN_FILE: z.string().min(1).optional(),
+  CRADLE_VAULT_TRANSIT_MOUNT: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, { message: 'must be a mount path such as transit (letters, digits, ".", "_", "-", "/")' })
+    .default('transit'),
+  CRADLE_VAULT_TRANSIT_KEY: z.string().optional(),
+  CRADLE_VAULT_NAMESPACE: z.string().optional(),
+  CRADLE_KMS_TIMEOUT_MS: integerString(100, 120_000).default(5000),
   CRADLE_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   CRADLE_AUDIT_CHECKPOINT_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   CRADLE_AUDIT_CHECKPOINT_INTERVAL_MS: integerString(1000, 86_400_000).default(60_000),
@@ -264,32 +301,111 @@ function isKeyBase64(value: string): boolean {
   return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
 }
 
+/** The environment settings {@link parseFieldEncryption} reads. */
+interface FieldEncryptionEnv {
+  CRADLE_KEK?: string | undefined;
+  CRADLE_KEK_FILE?: string | undefined;
+  CRADLE_KEK_PREVIOUS: string;
+  CRADLE_KMS: 'local' | 'vault-transit';
+  CRADLE_VAULT_ADDR?: string | undefined;
+  CRADLE_VAULT_TOKEN?: string | undefined;
+  CRADLE_VAULT_TOKEN_FILE?: string | undefined;
+  CRADLE_VAULT_TRANSIT_MOUNT: string;
+  CRADLE_VAULT_TRANSIT_KEY?: string | undefined;
+  CRADLE_VAULT_NAMESPACE?: string | undefined;
+  CRADLE_KMS_TIMEOUT_MS: number;
+  CRADLE_PRODUCTION?: boolean | undefined;
+  NODE_ENV?: string | undefined;
+  CRADLE_IN_MEMORY_DB: boolean;
+  CRADLE_DATA_DIR: string;
+}
+
+const VAULT_SETTINGS = ['CRADLE_VAULT_ADDR', 'CRADLE_VAULT_TOKEN', 'CRADLE_VAULT_TOKEN_FILE', 'CRADLE_VAULT_TRANSIT_KEY', 'CRADLE_VAULT_NAMESPACE'] as const;
+
 /**
- * The KEK settings: `CRADLE_KEK` or `CRADLE_KEK_FILE` (required in production); otherwise a key
- * file generated under `CRADLE_DATA_DIR`, or with `CRADLE_IN_MEMORY_DB` an ephemeral key.
+ * The Vault/OpenBao transit settings (`CRADLE_KMS=vault-transit`), each problem reported. Plain
+ * `http://` is accepted only for a loopback address in production (a local Vault Agent).
  */
-function parseFieldEncryption(
-  e: { CRADLE_KEK?: string | undefined; CRADLE_KEK_FILE?: string | undefined; CRADLE_KEK_PREVIOUS: string; CRADLE_PRODUCTION?: boolean | undefined; NODE_ENV?: string | undefined; CRADLE_IN_MEMORY_DB: boolean; CRADLE_DATA_DIR: string },
-  problems: string[],
-): FieldEncryptionConfig {
+function parseVaultTransit(e: FieldEncryptionEnv, production: boolean, problems: string[]): VaultTransitKmsConfig | undefined {
+  let address: URL | null = null;
+  if (e.CRADLE_VAULT_ADDR === undefined) {
+    problems.push('CRADLE_VAULT_ADDR: required with CRADLE_KMS=vault-transit (the Vault or OpenBao URL, e.g. https://vault.internal:8200)');
+  } else {
+    try {
+      address = new URL(e.CRADLE_VAULT_ADDR);
+    } catch {
+      address = null;
+    }
+    if (!address || !/^https?:$/.test(address.protocol) || address.username || address.password || address.search || address.hash) {
+      problems.push('CRADLE_VAULT_ADDR: must be an http(s):// URL without credentials, query or fragment, e.g. https://vault.internal:8200');
+      address = null;
+    } else if (production && address.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(address.hostname)) {
+      problems.push('CRADLE_VAULT_ADDR: must use https:// in production (plain http:// only to a loopback Vault Agent)');
+      address = null;
+    }
+  }
+  if (e.CRADLE_VAULT_TOKEN !== undefined && e.CRADLE_VAULT_TOKEN_FILE !== undefined) {
+    problems.push('CRADLE_VAULT_TOKEN_FILE: set either CRADLE_VAULT_TOKEN or CRADLE_VAULT_TOKEN_FILE, not both');
+  } else if (e.CRADLE_VAULT_TOKEN === undefined && e.CRADLE_VAULT_TOKEN_FILE === undefined) {
+    problems.push('CRADLE_VAULT_TOKEN: required with CRADLE_KMS=vault-transit (or CRADLE_VAULT_TOKEN_FILE, e.g. a Vault Agent sink file)');
+  } else if (e.CRADLE_VAULT_TOKEN !== undefined && /\s/.test(e.CRADLE_VAULT_TOKEN)) {
+    problems.push('CRADLE_VAULT_TOKEN: must not contain whitespace');
+  }
+  if (e.CRADLE_VAULT_TRANSIT_KEY === undefined) {
+    problems.push('CRADLE_VAULT_TRANSIT_KEY: required with CRADLE_KMS=vault-transit (a transit key created with derived=true)');
+  } else if (!/^[A-Za-z0-9_.-]+$/.test(e.CRADLE_VAULT_TRANSIT_KEY)) {
+    problems.push('CRADLE_VAULT_TRANSIT_KEY: must be a transit key name (letters, digits, ".", "_", "-")');
+  }
+  if (e.CRADLE_VAULT_NAMESPACE !== undefined && !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*\/?$/.test(e.CRADLE_VAULT_NAMESPACE)) {
+    problems.push('CRADLE_VAULT_NAMESPACE: must be a namespace path such as admin/cradle');
+  }
+  if (!address || e.CRADLE_VAULT_TRANSIT_KEY === undefined) return undefined;
+  return Object.freeze({
+    kind: 'vault-transit' as const,
+    address: address.toString().replace(/\/+$/, ''),
+    token: Object.freeze(e.CRADLE_VAULT_TOKEN !== undefined ? { value: e.CRADLE_VAULT_TOKEN } : { file: e.CRADLE_VAULT_TOKEN_FILE! }),
+    mount: e.CRADLE_VAULT_TRANSIT_MOUNT,
+    keyName: e.CRADLE_VAULT_TRANSIT_KEY,
+    namespace: e.CRADLE_VAULT_NAMESPACE ?? null,
+    timeoutMs: e.CRADLE_KMS_TIMEOUT_MS,
+  });
+}
+
+/**
+ * The KEK settings. With `CRADLE_KMS=local` (the default): `CRADLE_KEK` or `CRADLE_KEK_FILE`
+ * (required in production); otherwise a key file generated under `CRADLE_DATA_DIR`, or with
+ * `CRADLE_IN_MEMORY_DB` an ephemeral key. With `CRADLE_KMS=vault-transit` the current KEK is the
+ * transit key, and `CRADLE_KEK` / `CRADLE_KEK_FILE`, when set, only join `CRADLE_KEK_PREVIOUS` as
+ * previous KEKs (to rotate from the local key to Vault); nothing is generated.
+ */
+function parseFieldEncryption(e: FieldEncryptionEnv, problems: string[]): FieldEncryptionConfig {
   const production = e.CRADLE_PRODUCTION ?? e.NODE_ENV === 'production';
+  const vault = e.CRADLE_KMS === 'vault-transit';
   if (e.CRADLE_KEK !== undefined && !isKeyBase64(e.CRADLE_KEK)) {
     problems.push('CRADLE_KEK: must be the base64 of 32 random bytes (generate one with `openssl rand -base64 32`)');
   }
   if (e.CRADLE_KEK !== undefined && e.CRADLE_KEK_FILE !== undefined) problems.push('CRADLE_KEK_FILE: set either CRADLE_KEK or CRADLE_KEK_FILE, not both');
-  if (production && e.CRADLE_KEK === undefined && e.CRADLE_KEK_FILE === undefined) {
-    problems.push('CRADLE_KEK: required in production (or CRADLE_KEK_FILE, or a KMS provider); generate one with `openssl rand -base64 32`');
+  if (!vault && production && e.CRADLE_KEK === undefined && e.CRADLE_KEK_FILE === undefined) {
+    problems.push('CRADLE_KEK: required in production (or CRADLE_KEK_FILE, or CRADLE_KMS=vault-transit); generate one with `openssl rand -base64 32`');
+  }
+  if (!vault) {
+    for (const name of VAULT_SETTINGS) if (e[name] !== undefined) problems.push(`${name}: set, but CRADLE_KMS is not vault-transit (set CRADLE_KMS=vault-transit to use Vault)`);
   }
   const previous = e.CRADLE_KEK_PREVIOUS.split(',').map((k) => k.trim()).filter(Boolean);
   if (previous.some((k) => !isKeyBase64(k))) problems.push('CRADLE_KEK_PREVIOUS: must be comma-separated base64 keys of 32 bytes each');
-  const kek: KekSource =
+  const configured: KekSource | null =
     e.CRADLE_KEK !== undefined
       ? { kind: 'inline', keyBase64: e.CRADLE_KEK }
       : e.CRADLE_KEK_FILE !== undefined
         ? { kind: 'file', path: e.CRADLE_KEK_FILE, createIfMissing: false }
-        : e.CRADLE_IN_MEMORY_DB
-          ? { kind: 'ephemeral' }
-          : { kind: 'file', path: join(e.CRADLE_DATA_DIR, 'kek.key'), createIfMissing: true };
+        : null;
+  if (vault) {
+    const kms = parseVaultTransit(e, production, problems);
+    return Object.freeze({ kek: configured, previousKeksBase64: Object.freeze(previous), ...(kms ? { kms } : {}) });
+  }
+  const kek: KekSource =
+    configured ??
+    (e.CRADLE_IN_MEMORY_DB ? { kind: 'ephemeral' } : { kind: 'file', path: join(e.CRADLE_DATA_DIR, 'kek.key'), createIfMissing: true });
   return Object.freeze({ kek, previousKeksBase64: Object.freeze(previous) });
 }
 

@@ -14,6 +14,10 @@ export const REDACTED_PATHS: readonly string[] = [
   'givenName', '*.givenName', 'familyName', '*.familyName', 'birthDate', '*.birthDate', 'mrn', '*.mrn',
   'phone', '*.phone', 'email', '*.email', 'note', '*.note', 'answers', '*.answers', 'data', '*.data',
   'query', '*.query',
+  // The Vault token of the transit KEK (CRADLE_VAULT_TOKEN), wherever an object carrying it could end up.
+  'vaultToken', '*.vaultToken', 'headers["x-vault-token"]', '*.headers["x-vault-token"]', 'req.headers["x-vault-token"]',
+  'kms.token', '*.kms.token', 'fieldEncryption.kms.token', '*.fieldEncryption.kms.token',
+  'CRADLE_VAULT_TOKEN', '*.CRADLE_VAULT_TOKEN',
 ];
 
 /** Creates the server's logger; `destination` lets tests capture output. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { blindIndex, blindIndexSubkey, type BlindIndexKind } from './blind-index.js';
 import { DATA_KEY_BYTES, type DataKey } from './field-cipher.js';
 import type { KeyEncryptionKeys } from './key-encryption-key.js';
+import { KmsError } from './vault-transit-kek.js';
 
 /**
  * Most encryptions under one data key. AES-GCM with random 96-bit nonces must stay well under
@@ -161,12 +162,18 @@ export class FieldKeyRing {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
+  /**
+   * Unwraps a stored data key; null when no configured KEK can (not configured, or it refuses the
+   * wrapped key). A KMS that could not be reached is not a wrong key: its error is thrown as it is,
+   * so the operator reads "KMS unavailable", not "set CRADLE_KEK".
+   */
   private async unwrapRow(row: KeyRow): Promise<Buffer | null> {
     const kek = this.keks.get(row.kek_id);
     if (!kek) return null;
     try {
       return await kek.unwrap(row.wrapped_key, wrapContext(row));
-    } catch {
+    } catch (err) {
+      if (err instanceof KmsError && err.code === 'KMS_UNAVAILABLE') throw err;
       return null;
     }
   }

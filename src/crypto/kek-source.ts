@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { FieldEncryptionConfig, KekSource } from '../config.js';
-import { KeyEncryptionKeys, LocalKeyEncryptionKey } from './key-encryption-key.js';
+import type { FieldEncryptionConfig, KekSource, VaultTransitKmsConfig } from '../config.js';
+import { KeyEncryptionKeys, LocalKeyEncryptionKey, type KeyEncryptionKeyProvider } from './key-encryption-key.js';
+import { VaultTransitKek } from './vault-transit-kek.js';
 
 /** Thrown when the configured KEK cannot be read; the message names the setting, never key material. */
 export class KekUnavailableError extends Error {
@@ -51,9 +52,38 @@ export function readKekSource(source: KekSource): Buffer {
   }
 }
 
-/** The local KEKs the configuration names: the current one and the previous ones (rotation in progress). */
+/**
+ * The KEKs the configuration names: the current one and the previous ones (rotation in progress).
+ * With a KMS (`config.kms`), the transit key is current and the local KEK (`CRADLE_KEK` or
+ * `CRADLE_KEK_FILE`, when set) is a previous one, so `keys:rotate-kek` re-wraps local keys under it.
+ */
 export function keyEncryptionKeysFromConfig(config: FieldEncryptionConfig): KeyEncryptionKeys {
-  const current = new LocalKeyEncryptionKey(readKekSource(config.kek));
-  const previous = config.previousKeksBase64.map((k) => new LocalKeyEncryptionKey(decodeKey(k, 'CRADLE_KEK_PREVIOUS')));
-  return new KeyEncryptionKeys(current, previous);
+  const previous = config.previousKeksBase64.map((k): KeyEncryptionKeyProvider => new LocalKeyEncryptionKey(decodeKey(k, 'CRADLE_KEK_PREVIOUS')));
+  if (config.kms) {
+    const local = config.kek ? [new LocalKeyEncryptionKey(readKekSource(config.kek))] : [];
+    return new KeyEncryptionKeys(vaultTransitKek(config.kms), [...local, ...previous]);
+  }
+  if (!config.kek) throw new KekUnavailableError('No key-encryption key is configured (CRADLE_KEK, CRADLE_KEK_FILE or CRADLE_KMS)');
+  return new KeyEncryptionKeys(new LocalKeyEncryptionKey(readKekSource(config.kek)), previous);
+}
+
+/** The transit KEK of the configuration; a token file must be readable at start (it is read again before every request). */
+function vaultTransitKek(kms: VaultTransitKmsConfig): VaultTransitKek {
+  if ('file' in kms.token) {
+    let token = '';
+    try {
+      token = readFileSync(kms.token.file, 'utf8').trim();
+    } catch {
+      throw new KekUnavailableError(`CRADLE_VAULT_TOKEN_FILE: cannot read ${kms.token.file}`);
+    }
+    if (!token) throw new KekUnavailableError(`CRADLE_VAULT_TOKEN_FILE: ${kms.token.file} is empty`);
+  }
+  return new VaultTransitKek({
+    address: kms.address,
+    mount: kms.mount,
+    keyName: kms.keyName,
+    namespace: kms.namespace,
+    token: kms.token,
+    timeoutMs: kms.timeoutMs,
+  });
 }

@@ -2,10 +2,12 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 
 /**
  * A key-encryption key (KEK): wraps and unwraps data keys. The local implementation holds the key
- * in memory (from `CRADLE_KEK`, a key file, or an ephemeral key); a KMS (AWS KMS, GCP KMS, Vault
- * transit) implements the same interface for production, so the KEK never leaves the KMS.
- * `context` is bound to the wrapped key (associated data): a wrapped key copied to another row
- * does not unwrap.
+ * in memory (from `CRADLE_KEK`, a key file, or an ephemeral key); a KMS implements the same
+ * interface for production, so the KEK never leaves the KMS (`VaultTransitKek`, Vault/OpenBao
+ * transit). `context` is bound to the wrapped key (associated data): a wrapped key copied to
+ * another row does not unwrap. Each implementation's wrapped form starts with its own prefix
+ * (`kw1:` local, `vt1:` Vault transit); rotation never parses it, it only asks the KEK whose id
+ * is stored with the key.
  */
 export interface KeyEncryptionKeyProvider {
   /** Stable id stored next to every key it wrapped, so rotation knows which KEK to ask. */
