@@ -71,7 +71,7 @@ describe('secure messaging between a patient and her care team', () => {
     expect(midwifeInbox.texts()).toEqual([first, again]);
     expect(phoneInbox.texts()).toEqual([reply]);
     expect(tabletInbox.texts()).toEqual([first, reply, again]);
-    await expect.poll(pendingEnvelopes).toBe(0);
+    await expect.poll(pendingEnvelopes, { timeout: 10_000 }).toBe(0);
   });
 
   it('records each send in the audit trail with sender, recipients, counts and sizes, and no content', async () => {
@@ -165,7 +165,8 @@ describe('secure messaging between a patient and her care team', () => {
 
   it('rejects a send whose devices are missing, extra or stale, listing them per user, and stores nothing', async () => {
     const body = Buffer.from('not really ciphertext').toString('base64');
-    const before = await pendingEnvelopes();
+    // Counted by body: the kits go on acknowledging earlier messages in the background meanwhile.
+    const stored = async () => Number((await rawSql(ts, `select count(*) as "n" from "messaging_envelope" where "body" = ?`, [Buffer.from(body, 'base64')]))[0]!['n']);
     const to = (deviceId: number, extra: Record<string, unknown> = {}) => ({ recipientUserId: care.patientUser.id, recipientDeviceId: deviceId, type: 2, body, ...extra });
     const missing = await gql(ts.url, SEND, { input: { senderDeviceId: 1, messages: [to(1)] } }, care.midwife.token);
     expect(missing.errors?.[0]?.extensions).toMatchObject({
@@ -178,7 +179,7 @@ describe('secure messaging between a patient and her care team', () => {
     // The sender's own other devices must be included too (the phone sending without the tablet).
     const ownMissing = await gql(ts.url, SEND, { input: { senderDeviceId: 1, messages: [{ ...to(1), recipientUserId: care.midwife.id }] } }, care.patientUser.token);
     expect(ownMissing.errors?.[0]?.extensions?.['mismatches']).toEqual([{ userId: care.patientUser.id, missingDevices: [2], extraDevices: [], staleDevices: [] }]);
-    expect(await pendingEnvelopes()).toBe(before);
+    expect(await stored()).toBe(0);
   });
 
   it('refuses bad envelopes with the field at fault: bad base64, too large, unknown type, device id out of range', async () => {

@@ -272,13 +272,18 @@ export class SecureMessagingClient {
   /**
    * Listens on this device's inbox: each envelope is decrypted (redeliveries skipped), handed to
    * `onItem`, then acknowledged when `autoAck` (the default). With `since`, resumes after that
-   * envelope id. Also uploads prekeys when the server says they run low. Returns a stop function.
+   * envelope id. Also uploads prekeys when the server says they run low. Returns a stop function:
+   * once it is called, envelopes that the server still delivers on the closing subscription are
+   * left alone (not decrypted, not handed over, not acknowledged), so they stay pending for
+   * whatever reads the inbox next.
    */
   listen(onItem: (item: InboxItem) => void, options: { since?: string | null; autoAck?: boolean; onError?: (err: unknown) => void } = {}): () => void {
     const autoAck = options.autoAck ?? true;
     const fail = options.onError ?? (() => undefined);
+    let stopped = false;
     const stopInbox = this.api.subscribe<{ inbox: Envelope }>(INBOX, { deviceId: this.deviceId, since: options.since ?? null }, {
       next: ({ inbox }) => {
+        if (stopped) return;
         void (async () => {
           let item: InboxItem | null;
           try {
@@ -300,6 +305,7 @@ export class SecureMessagingClient {
       complete: () => undefined,
     });
     return () => {
+      stopped = true;
       stopInbox();
       stopLow();
     };
