@@ -3,7 +3,7 @@ import type { SecureMessagingClient } from '../../src/crypto/client/secure-messa
 import type { Envelope } from '../../src/crypto/client/secure-messaging-client.js';
 import { collect, errorOf, gql, gqlOk, wsClient } from '../helpers/graphql-client.js';
 import { rawSql, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { careSetting, closeKits, disconnect, kitFor, listen, reconnectTo, waitForMailboxSubscriptions, type CareSetting, type Inbox } from './messaging-fixtures.js';
+import { careSetting, closeKits, disconnect, kitFor, listen, pendingFor, reconnectTo, waitForMailboxSubscriptions, type CareSetting, type Inbox } from './messaging-fixtures.js';
 
 const INBOX = `subscription($d: Int!, $since: ID) { inbox(deviceId: $d, since: $since) { id senderUserId senderDeviceId type body serverTimestamp } }`;
 const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { envelopes serverTimestamp } }`;
@@ -120,6 +120,8 @@ describe('secure messaging between a patient and her care team', () => {
     const raw = wsClient(ts.wsUrl, care.patientUser.token);
     try {
       phoneInbox.stop();
+      // What the listener handed over is acknowledged just after: wait, so the raw inbox starts empty.
+      await expect.poll(() => pendingFor(ts, care.patientUser.id, 1), { timeout: 10_000 }).toBe(0);
       const live = collect<{ inbox: Envelope }>(raw, INBOX, { d: 1 });
       const text = secret('unacked');
       await midwife.sendText(care.patientUser.id, text);
@@ -147,6 +149,7 @@ describe('secure messaging between a patient and her care team', () => {
     const raw = wsClient(ts.wsUrl, care.midwife.token);
     try {
       midwifeInbox.stop();
+      await expect.poll(() => pendingFor(ts, care.midwife.id, 1), { timeout: 10_000 }).toBe(0);
       const live = collect<{ inbox: Envelope }>(raw, INBOX, { d: 1 });
       const text = secret('tamper');
       await phone.sendText(care.midwife.id, text);

@@ -7,7 +7,7 @@ import { GraphQLMessagingApi } from '../../src/crypto/client/messaging-api.js';
 import { SecureMessagingClient, type Envelope } from '../../src/crypto/client/secure-messaging-client.js';
 import { collect, gqlOk, wsClient } from '../helpers/graphql-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { careSetting, closeKits, kitFor, listen, waitForMailboxSubscriptions, type CareSetting } from './messaging-fixtures.js';
+import { careSetting, closeKits, kitFor, listen, pendingFor, waitForMailboxSubscriptions, type CareSetting } from './messaging-fixtures.js';
 
 const INBOX = `subscription($d: Int!) { inbox(deviceId: $d) { id senderUserId senderDeviceId type body serverTimestamp } }`;
 
@@ -55,6 +55,9 @@ describe('a client kit on file-backed stores, across a restart of the client', (
     await phoneInbox.waitFor(1);
     expect(phoneInbox.texts()).toEqual(['reply before the restart']);
 
+    // The listener acknowledges after handing a message over: wait for that, or the raw inbox below
+    // would first replay the reply (already decrypted, so a redelivery) instead of the new message.
+    await expect.poll(() => pendingFor(ts, care.patientUser.id, 1), { timeout: 10_000 }).toBe(0);
     // A message the phone decrypts but has not acknowledged when the app stops.
     const raw = wsClient(ts.wsUrl, care.patientUser.token);
     let unacked: Envelope;

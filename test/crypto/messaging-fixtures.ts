@@ -2,7 +2,7 @@ import { GraphQLMessagingApi } from '../../src/crypto/client/messaging-api.js';
 import { SecureMessagingClient, type InboxItem } from '../../src/crypto/client/secure-messaging-client.js';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { quietPeriod } from '../helpers/graphql-client.js';
-import type { TestServer } from '../helpers/test-server.js';
+import { rawSql, type TestServer } from '../helpers/test-server.js';
 
 /** A care setting for messaging tests: a patient with a login, her midwife and coordinator, and a midwife outside her team. */
 export interface CareSetting {
@@ -104,4 +104,14 @@ export async function waitForMailboxSubscriptions(ts: TestServer, count: number)
     if (Date.now() > deadline) throw new Error(`expected ${count} mailbox subscriptions, found ${ts.server.services.messaging.subscriptionCount}`);
     await quietPeriod(10);
   }
+}
+
+/** Envelopes waiting on the server for one device of a user (not yet acknowledged). */
+export async function pendingFor(ts: TestServer, userId: string, deviceId: number): Promise<number> {
+  const rows = await rawSql(
+    ts,
+    `select count(*) as "n" from "messaging_envelope" e join "messaging_device" d on d."id" = e."device_pk" where d."user_id" = ? and d."device_id" = ?`,
+    [userId, deviceId],
+  );
+  return Number(rows[0]!['n']);
 }
