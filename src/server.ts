@@ -40,6 +40,9 @@ import { buildCradleSchema } from './schema/build-schema.js';
 import { cradleValidationRules } from './schema/operation-limits.js';
 import { prepareOperation } from './schema/operation-validation.js';
 
+/** How long an idle keep-alive HTTP connection stays open, in milliseconds (see where it is set). */
+const HTTP_KEEP_ALIVE_MS = 65_000;
+
 /** Things tests (and embedders) may replace. */
 export interface ServerOverrides {
   /** Where log lines go (tests capture them). */
@@ -209,6 +212,12 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       else res.end();
     });
   });
+
+  // Keep idle HTTP connections longer than a load balancer's idle timeout (60 s for most) and than
+  // clients keep them: with Node's 5-second default, a client reusing a connection just as the
+  // server drops it gets "other side closed" for a request it cannot know was not run.
+  httpServer.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
+  httpServer.headersTimeout = HTTP_KEEP_ALIVE_MS + 1000;
 
   const wsServer = new WebSocketServer({
     server: httpServer,
