@@ -42,14 +42,18 @@ export class PatientAccess {
     return this.actor;
   }
 
-  /** The caller's grant for a patient, or null when it has none (or the patient does not exist). */
-  grantFor(patientId: string): Promise<PatientGrant | null> {
+  /**
+   * The caller's grant for a patient, or null when it has none (or the patient does not exist).
+   * `em` is where to look it up: the request's own (the default), or a transaction of the request
+   * (same tenant wall) so the lookup shares its snapshot and its round of settings.
+   */
+  grantFor(patientId: string, em: EntityManager = this.em): Promise<PatientGrant | null> {
     const actor = this.actor;
     if (!actor || !isUuid(patientId)) return Promise.resolve(null);
     let grant = this.cache.get(patientId);
     if (!grant && this.complete) return Promise.resolve(null);
     if (!grant) {
-      grant = resolvePatientGrants(this.em, actor, this.now(), [patientId]).then((g) => {
+      grant = resolvePatientGrants(em, actor, this.now(), [patientId]).then((g) => {
         const found = g.get(patientId) ?? null;
         if (!found) this.deniedListener?.(patientId);
         return found;
@@ -59,9 +63,12 @@ export class PatientAccess {
     return grant;
   }
 
-  /** Whether the caller may read `category` of the patient. A refusal is reported to the denial listener. */
-  async allows(patientId: string, category: DataCategory): Promise<boolean> {
-    const grant = await this.grantFor(patientId);
+  /**
+   * Whether the caller may read `category` of the patient. A refusal is reported to the denial
+   * listener. `em` as for {@link grantFor}.
+   */
+  async allows(patientId: string, category: DataCategory, em: EntityManager = this.em): Promise<boolean> {
+    const grant = await this.grantFor(patientId, em);
     const allowed = grant !== null && isGrantActive(grant, this.now()) && grant.categories.has(category);
     if (!allowed && this.actor && isUuid(patientId)) this.deniedListener?.(patientId);
     return allowed;

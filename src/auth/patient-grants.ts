@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CLINICAL_ROLES, CareTeamMember, Consent, EmergencyAccess, Patient, RoleDataCategory, type ClinicalRole, type Role } from '../db/entities/index.js';
+import { CLINICAL_ROLES, Patient, RoleDataCategory, type ClinicalRole, type Role } from '../db/entities/index.js';
+import { executeBound } from '../db/bound-query.js';
 import type { Actor } from './actor.js';
 import { asDate } from '../schema/common/dates.js';
 import { EMERGENCY_CATEGORIES, PATIENT_DATA_CATEGORIES, SELF_CATEGORIES, type DataCategory } from './data-category.js';
@@ -67,38 +68,70 @@ interface ConsentScopes {
   readonly nextExpiry: Map<string, number>;
 }
 
+/** One row of {@link CLINICIAN_GRANT_FACTS}: a membership, a break-glass grant, a role permission or a consent. */
+interface GrantFactRow {
+  readonly kind: 'MEMBER' | 'EMERGENCY' | 'PERMISSION' | 'CONSENT';
+  readonly patient_id: string | null;
+  readonly role: string | null;
+  readonly categories: unknown;
+  readonly type: string | null;
+  readonly expires_at: Date | string | null;
+  readonly revoked_at: Date | string | null;
+}
+
 /**
- * Reads the consents that shape care-team grants, in one query: active DATA_SHARING consents of
- * `patientIds` (for instance mental-health data shared with her lactation consultant), and every
- * CARE_COORDINATION consent, active or not, of `coordinatedIds` (the patients the caller coordinates).
+ * Everything a clinician's grants depend on, in one statement (one round trip, one snapshot), with
+ * `$1` the tenant, `$2` the clinician, `$3` now and `$4` the patients to consider (comma-separated
+ * ids, or null for all):
+ * - `MEMBER`: her active care-team memberships;
+ * - `EMERGENCY`: her unexpired break-glass grants;
+ * - `PERMISSION`: the tenant's role permissions for the roles she holds on those care teams;
+ * - `CONSENT`: of the patients whose team she is on, active DATA_SHARING consents (for instance
+ *   mental-health data shared with her lactation consultant), and every CARE_COORDINATION
+ *   consent, active or not, of those she coordinates.
+ * It runs under the tenant wall like any request statement.
  */
-async function consentScopes(
-  em: EntityManager,
-  tenantId: string,
-  patientIds: readonly string[],
-  coordinatedIds: readonly string[],
-  now: number,
-): Promise<ConsentScopes> {
+const CLINICIAN_GRANT_FACTS = `
+with "m" as (
+  select "patient_id", "role" from "care_team_member"
+  where "tenant_id" = $1 and "user_id" = $2 and "removed_at" is null
+    and ($4::text is null or "patient_id" = any(string_to_array($4::text, ',')::uuid[])))
+select 'MEMBER' as "kind", "patient_id"::text as "patient_id", "role", null::jsonb as "categories", null::text as "type",
+  null::timestamptz as "expires_at", null::timestamptz as "revoked_at" from "m"
+union all
+select 'EMERGENCY', "patient_id"::text, null, null, null, "expires_at", null from "emergency_access"
+  where "tenant_id" = $1 and "user_id" = $2 and "expires_at" > $3::timestamptz
+    and ($4::text is null or "patient_id" = any(string_to_array($4::text, ',')::uuid[]))
+union all
+select 'PERMISSION', null, "role", jsonb_build_array("category"), null, null, null from "role_data_category"
+  where "tenant_id" = $1 and "role" in (select "role" from "m")
+union all
+select 'CONSENT', c."patient_id"::text, null, c."categories", c."type", c."expires_at", c."revoked_at" from "consent" c
+  where c."tenant_id" = $1 and c."patient_id" in (select "patient_id" from "m")
+    and ((c."type" = 'DATA_SHARING' and c."revoked_at" is null and (c."expires_at" is null or c."expires_at" > $3::timestamptz))
+      or (c."type" = 'CARE_COORDINATION' and c."patient_id" in (select "patient_id" from "m" where "role" = 'CARE_COORDINATOR')))`;
+
+/** Folds the consent rows of {@link CLINICIAN_GRANT_FACTS} into what they change in grants. */
+function consentScopes(rows: readonly GrantFactRow[], now: number): ConsentScopes {
   const scopes: ConsentScopes = { shared: new Map(), coordination: new Map(), nextExpiry: new Map() };
-  if (patientIds.length === 0) return scopes;
-  const dataSharing = { type: 'DATA_SHARING', revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(now) } }] };
-  const coordination = { type: 'CARE_COORDINATION', patientId: { $in: [...coordinatedIds] } };
-  const consents = await em.find(
-    Consent,
-    { tenantId, patientId: { $in: [...patientIds] }, ...(coordinatedIds.length === 0 ? dataSharing : { $or: [dataSharing, coordination] }) },
-    { fields: ['patientId', 'type', 'categories', 'revokedAt', 'expiresAt'] },
-  );
-  for (const consent of consents) {
+  for (const consent of rows) {
+    const patientId = consent.patient_id!;
     const byPatient = consent.type === 'DATA_SHARING' ? scopes.shared : scopes.coordination;
-    let set = byPatient.get(consent.patientId);
-    if (!set) byPatient.set(consent.patientId, (set = new Set()));
-    const expiresAt = consent.expiresAt ? asDate(consent.expiresAt).getTime() : null;
-    const active = !consent.revokedAt && (expiresAt === null || expiresAt > now);
+    let set = byPatient.get(patientId);
+    if (!set) byPatient.set(patientId, (set = new Set()));
+    const expiresAt = consent.expires_at ? asDate(consent.expires_at).getTime() : null;
+    const active = !consent.revoked_at && (expiresAt === null || expiresAt > now);
     if (!active) continue;
-    if (expiresAt !== null) scopes.nextExpiry.set(consent.patientId, Math.min(expiresAt, scopes.nextExpiry.get(consent.patientId) ?? Infinity));
-    for (const category of consent.categories) if (PATIENT_DATA_CATEGORIES.has(category as DataCategory)) set.add(category as DataCategory);
+    if (expiresAt !== null) scopes.nextExpiry.set(patientId, Math.min(expiresAt, scopes.nextExpiry.get(patientId) ?? Infinity));
+    for (const category of jsonArray(consent.categories)) if (PATIENT_DATA_CATEGORIES.has(category as DataCategory)) set.add(category as DataCategory);
   }
   return scopes;
+}
+
+/** A JSON array column as a driver returns it (parsed, or as JSON text). */
+function jsonArray(value: unknown): readonly string[] {
+  const parsed = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  return Array.isArray(parsed) ? (parsed as string[]) : [];
 }
 
 /**
@@ -131,16 +164,35 @@ export async function resolvePatientGrants(
   now: number,
   patientIds?: readonly string[],
 ): Promise<Map<string, PatientGrant>> {
+  if (patientIds !== undefined && patientIds.length === 0) return new Map();
+  // Its queries read one snapshot (memberships, consents and permissions that agree with each
+  // other) in one transaction: under the tenant wall a lone statement is wrapped in a transaction
+  // of its own, so four of them cost four begin/set/commit round trips instead of one.
+  if (em.isInTransaction()) return grantsFromSnapshot(em, actor, now, patientIds);
+  return em.transactional((tx) => grantsFromSnapshot(tx, actor, now, patientIds));
+}
+
+/** {@link resolvePatientGrants} inside the caller's transaction. */
+async function grantsFromSnapshot(
+  em: EntityManager,
+  actor: Actor,
+  now: number,
+  patientIds: readonly string[] | undefined,
+): Promise<Map<string, PatientGrant>> {
   const grants = new Map<string, PatientGrant>();
-  if (patientIds !== undefined && patientIds.length === 0) return grants;
-  const idFilter = patientIds === undefined ? {} : { id: { $in: [...patientIds] } };
-  const patientFilter = patientIds === undefined ? {} : { patientId: { $in: [...patientIds] } };
+  const only = patientIds === undefined ? null : patientIds.join(',');
   if (actor.role === 'PATIENT') {
-    const own = await em.find(Patient, { tenantId: actor.tenantId, userId: actor.userId, ...idFilter }, { fields: ['id'] });
+    const own = await executeBound<{ id: string }>(
+      em,
+      `select "id"::text as "id" from "patient" where "tenant_id" = $1 and "user_id" = $2
+         and ($3::text is null or "id" = any(string_to_array($3::text, ',')::uuid[]))`,
+      [actor.tenantId, actor.userId, only],
+    );
     for (const p of own) grants.set(p.id, { patientId: p.id, relation: 'SELF', careTeamRole: null, categories: SELF_CATEGORIES, expiresAt: null });
     return grants;
   }
   if (actor.role === 'ADMIN') {
+    const idFilter = patientIds === undefined ? {} : { id: { $in: [...patientIds] } };
     const [all, permissions] = await Promise.all([
       em.find(Patient, { tenantId: actor.tenantId, ...idFilter }, { fields: ['id'] }),
       roleCategories(em, actor.tenantId, ['ADMIN']),
@@ -151,36 +203,36 @@ export async function resolvePatientGrants(
   }
   if (!isClinician(actor)) return grants;
 
-  const [memberships, emergencies] = await Promise.all([
-    em.find(CareTeamMember, { tenantId: actor.tenantId, userId: actor.userId, removedAt: null, ...patientFilter }, { fields: ['patientId', 'role'] }),
-    em.find(
-      EmergencyAccess,
-      { tenantId: actor.tenantId, userId: actor.userId, expiresAt: { $gt: new Date(now) }, ...patientFilter },
-      { fields: ['patientId', 'expiresAt'], orderBy: { expiresAt: 'desc' } },
-    ),
-  ]);
-  const coordinated = memberships.filter((m) => m.role === 'CARE_COORDINATOR').map((m) => m.patientId);
-  const [scopes, permissions] = await Promise.all([
-    consentScopes(em, actor.tenantId, memberships.map((m) => m.patientId), coordinated, now),
-    roleCategories(em, actor.tenantId, memberships.map((m) => m.role as ClinicalRole)),
-  ]);
-  for (const m of memberships) {
+  const facts = await executeBound<GrantFactRow>(em, CLINICIAN_GRANT_FACTS, [actor.tenantId, actor.userId, new Date(now).toISOString(), only]);
+  const permissions = new Map<string, Set<DataCategory>>();
+  for (const row of facts) {
+    if (row.kind !== 'PERMISSION') continue;
+    let set = permissions.get(row.role!);
+    if (!set) permissions.set(row.role!, (set = new Set()));
+    for (const category of jsonArray(row.categories)) if (PATIENT_DATA_CATEGORIES.has(category as DataCategory)) set.add(category as DataCategory);
+  }
+  const scopes = consentScopes(facts.filter((row) => row.kind === 'CONSENT'), now);
+  for (const m of facts) {
+    if (m.kind !== 'MEMBER') continue;
     const role = m.role as ClinicalRole;
-    let categories = new Set([...(permissions.get(role) ?? []), ...(scopes.shared.get(m.patientId) ?? [])]);
-    if (role === 'CARE_COORDINATOR') categories = withinCoordinationConsent(categories, scopes.coordination.get(m.patientId));
-    grants.set(m.patientId, {
-      patientId: m.patientId,
+    let categories = new Set([...(permissions.get(role) ?? []), ...(scopes.shared.get(m.patient_id!) ?? [])]);
+    if (role === 'CARE_COORDINATOR') categories = withinCoordinationConsent(categories, scopes.coordination.get(m.patient_id!));
+    grants.set(m.patient_id!, {
+      patientId: m.patient_id!,
       relation: 'CARE_TEAM',
       careTeamRole: role,
       categories,
       expiresAt: null,
-      reviewAt: scopes.nextExpiry.get(m.patientId) ?? null,
+      reviewAt: scopes.nextExpiry.get(m.patient_id!) ?? null,
     });
   }
-  for (const e of emergencies) {
-    if (grants.has(e.patientId)) continue;
-    const expiresAt = asDate(e.expiresAt).getTime();
-    grants.set(e.patientId, { patientId: e.patientId, relation: 'EMERGENCY', careTeamRole: null, categories: EMERGENCY_CATEGORIES, expiresAt });
+  // A patient's latest-ending break-glass grant, where no membership already covers her.
+  for (const e of facts) {
+    if (e.kind !== 'EMERGENCY') continue;
+    const expiresAt = asDate(e.expires_at!).getTime();
+    const current = grants.get(e.patient_id!);
+    if (current && (current.relation !== 'EMERGENCY' || (current.expiresAt ?? 0) >= expiresAt)) continue;
+    grants.set(e.patient_id!, { patientId: e.patient_id!, relation: 'EMERGENCY', careTeamRole: null, categories: EMERGENCY_CATEGORIES, expiresAt });
   }
   return grants;
 }

@@ -3,6 +3,7 @@ import type { AuditSink } from '../audit/audit-entry.js';
 import { auditLoginFailed, auditLoginSucceeded } from '../audit/login-audit.js';
 import type { RequestOrigin } from '../audit/phi-access-recorder.js';
 import { blindIndexOf } from '../crypto/field-crypto.js';
+import { executeBoundUnscoped } from '../db/bound-query.js';
 import { AuthSession, User, type Role, type SessionEndReason } from '../db/entities/index.js';
 import { AppError, AuthenticationError } from '../errors.js';
 import type { Actor } from './actor.js';
@@ -11,6 +12,8 @@ import { attemptKeys, LoginLockout } from './session-lockout.js';
 import { hashRefreshToken, newRefreshToken } from './session-refresh-token.js';
 import type { AccessTokenIssuer } from './tokens.js';
 import { normaliseEmail, verifyCredentials } from './user.service.js';
+import { asDate } from '../schema/common/dates.js';
+import { isUuid } from './patient-access.js';
 
 /** How long sessions last, in milliseconds. */
 export interface SessionPolicy {
@@ -156,7 +159,7 @@ export class SessionService {
   async authenticate(em: EntityManager, token: string): Promise<Actor | null> {
     const actor = await this.tokens.verify(token);
     if (!actor?.sessionId) return null;
-    const session = await em.findOne(AuthSession, { id: actor.sessionId });
+    const session = await findSessionForCheck(em, actor.sessionId);
     const now = this.now();
     if (!session || session.userId !== actor.userId || session.tenantId !== actor.tenantId) return null;
     if (!isSessionActive(session, now)) {
@@ -247,4 +250,35 @@ export class SessionService {
     const actor: Actor = { userId: user.id, tenantId: user.tenantId, role, tokenId: 'login', sessionId: fields.id, expiresAt };
     return { user, actor, accessToken: token, expiresAt, refreshToken };
   }
+}
+
+/** What the per-request check reads of a session. */
+type SessionForCheck = Pick<AuthSession, 'id' | 'userId' | 'tenantId' | 'revokedAt' | 'idleExpiresAt' | 'absoluteExpiresAt' | 'lastSeenAt'>;
+
+/**
+ * Reads a session for the per-request check by primary key: one bound statement (every request
+ * runs it, and the ORM's query building would cost more than the lookup). `em` is outside the
+ * tenant wall: the session says which tenant the caller belongs to.
+ */
+async function findSessionForCheck(em: EntityManager, sessionId: string): Promise<SessionForCheck | null> {
+  if (!isUuid(sessionId)) return null;
+  const [row] = await executeBoundUnscoped<{
+    id: string; user_id: string; tenant_id: string; revoked_at: Date | string | null;
+    idle_expires_at: Date | string; absolute_expires_at: Date | string; last_seen_at: Date | string;
+  }>(
+    em,
+    `select "id"::text as "id", "user_id"::text as "user_id", "tenant_id"::text as "tenant_id", "revoked_at", "idle_expires_at",
+       "absolute_expires_at", "last_seen_at" from "auth_session" where "id" = $1::uuid`,
+    [sessionId],
+  );
+  if (!row) return null;
+  return {
+    id: row.id,
+    userId: row.user_id,
+    tenantId: row.tenant_id,
+    revokedAt: asDate(row.revoked_at),
+    idleExpiresAt: asDate(row.idle_expires_at),
+    absoluteExpiresAt: asDate(row.absolute_expires_at),
+    lastSeenAt: asDate(row.last_seen_at),
+  };
 }

@@ -5,7 +5,10 @@ import { classifyBloodPressure, DIAPER_COUNT_RANGE, DIASTOLIC_BP_RANGE_MMHG, FEE
   SLEEP_DURATION_RANGE_HOURS, SYSTOLIC_BP_RANGE_MMHG, TEMPERATURE_RANGE_CELSIUS } from '../clinical/vitals.js';
 import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
 import type { RequestContext } from '../context.js';
-import { Infant, OutboxEvent, StatusUpdate, type StatusKind } from '../db/entities/index.js';
+import { sealForSql } from '../crypto/field-crypto.js';
+import { executeBound } from '../db/bound-query.js';
+import { Infant, type StatusKind } from '../db/entities/index.js';
+import type { StatusUpdateRow } from '../schema/status/status-update.type.js';
 import { BadInputError, NotFoundError } from '../errors.js';
 import type {
   LogFeedingInput, LogInfantVitalsInput, LogMoodInput, LogSleepInput, LogSymptomsInput, LogVitalsInput, SubmitScreeningInput,
@@ -39,7 +42,7 @@ export class StatusUpdateService {
     return this.ctx.services.now();
   }
 
-  logMood(input: LogMoodInput): Promise<StatusUpdate> {
+  logMood(input: LogMoodInput): Promise<StoredStatusUpdate> {
     return this.record(() => ({
       patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
       infantId: null,
@@ -52,7 +55,7 @@ export class StatusUpdateService {
     }));
   }
 
-  logSleep(input: LogSleepInput): Promise<StatusUpdate> {
+  logSleep(input: LogSleepInput): Promise<StoredStatusUpdate> {
     return this.record(() => ({
       patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
       infantId: null,
@@ -62,7 +65,7 @@ export class StatusUpdateService {
     }));
   }
 
-  logVitals(input: LogVitalsInput): Promise<StatusUpdate> {
+  logVitals(input: LogVitalsInput): Promise<StoredStatusUpdate> {
     return this.record(() => {
       const systolic = checkRange(input.systolic, SYSTOLIC_BP_RANGE_MMHG, 'input.systolic');
       const diastolic = checkRange(input.diastolic, DIASTOLIC_BP_RANGE_MMHG, 'input.diastolic');
@@ -87,7 +90,7 @@ export class StatusUpdateService {
     });
   }
 
-  logSymptoms(input: LogSymptomsInput): Promise<StatusUpdate> {
+  logSymptoms(input: LogSymptomsInput): Promise<StoredStatusUpdate> {
     return this.record(() => {
       if (input.symptoms.length === 0) throw BadInputError.field('input.symptoms', 'input.symptoms must list at least one warning sign.');
       if (new Set(input.symptoms).size !== input.symptoms.length) {
@@ -103,7 +106,7 @@ export class StatusUpdateService {
     });
   }
 
-  submitScreening(input: SubmitScreeningInput): Promise<StatusUpdate> {
+  submitScreening(input: SubmitScreeningInput): Promise<StoredStatusUpdate> {
     return this.record(() => {
       let scored;
       try {
@@ -130,7 +133,7 @@ export class StatusUpdateService {
     });
   }
 
-  logFeeding(input: LogFeedingInput): Promise<StatusUpdate> {
+  logFeeding(input: LogFeedingInput): Promise<StoredStatusUpdate> {
     return this.record(() => ({
       patientId: checkId(input.patientId, 'input.patientId', NotFoundError.patient),
       infantId: checkId(input.infantId, 'input.infantId', NotFoundError.infant),
@@ -146,7 +149,7 @@ export class StatusUpdateService {
     }));
   }
 
-  logInfantVitals(input: LogInfantVitalsInput): Promise<StatusUpdate> {
+  logInfantVitals(input: LogInfantVitalsInput): Promise<StoredStatusUpdate> {
     return this.record(() => {
       const weightGrams = checkRange(input.weightGrams, INFANT_WEIGHT_RANGE_GRAMS, 'input.weightGrams');
       const temperatureC = checkRange(input.temperatureC, TEMPERATURE_RANGE_CELSIUS, 'input.temperatureC');
@@ -163,46 +166,72 @@ export class StatusUpdateService {
     });
   }
 
-  /** Validates, authorises and stores one observation with its outbox event, then wakes the relay. */
-  private async record(validate: () => Observation): Promise<StatusUpdate> {
+  /**
+   * Validates, authorises and stores one observation with its outbox event, then wakes the relay.
+   * The checks and the write share one transaction (one round of the tenant wall's settings, and
+   * the grant that allowed the write is the one in force when it commits).
+   */
+  private async record(validate: () => Observation): Promise<StoredStatusUpdate> {
     const observation = validate();
     const actor = this.ctx.access.requireActor();
-    // Only callers whose grant covers the kind's category may write (an ADMIN's grant covers none).
-    if (!(await this.ctx.access.allows(observation.patientId, STATUS_KIND_CATEGORY[observation.kind]))) {
-      throw NotFoundError.patient('input.patientId');
-    }
-    if (observation.infantId !== null) {
-      const infant = await this.ctx.em.findOne(Infant, {
-        id: observation.infantId,
-        tenantId: actor.tenantId,
-        patientId: observation.patientId,
-      });
-      if (!infant) throw NotFoundError.infant('input.infantId');
-    }
-    const update = await this.ctx.em.transactional(async (em) => insertStatusUpdate(em, actor.tenantId, actor.userId, observation));
+    const update = await this.ctx.em.transactional(async (em) => {
+      // Only callers whose grant covers the kind's category may write (an ADMIN's grant covers none).
+      if (!(await this.ctx.access.allows(observation.patientId, STATUS_KIND_CATEGORY[observation.kind], em))) {
+        throw NotFoundError.patient('input.patientId');
+      }
+      if (observation.infantId !== null) {
+        const infant = await em.findOne(Infant, { id: observation.infantId, tenantId: actor.tenantId, patientId: observation.patientId });
+        if (!infant) throw NotFoundError.infant('input.infantId');
+      }
+      return insertStatusUpdate(em, actor.tenantId, actor.userId, observation);
+    });
     this.ctx.services.relay.wake();
     return update;
   }
 }
 
+/** A status update as {@link insertStatusUpdate} stored it. */
+export interface StoredStatusUpdate extends StatusUpdateRow {
+  readonly tenantId: string;
+  readonly createdAt: Date;
+}
+
+/**
+ * Takes the tenant's next event cursor, then stores the update and its outbox event with it, in one
+ * statement. `$8` is the update's `data`, already sealed (raw SQL bypasses the encrypting driver).
+ */
+const INSERT_STATUS_UPDATE = `
+with "cursor" as (update "tenant" set "event_seq" = "event_seq" + 1 where "id" = $1 returning "event_seq"),
+"stored" as (
+  insert into "status_update" ("id", "tenant_id", "patient_id", "infant_id", "kind", "recorded_at", "recorded_by", "data", "seq", "created_at")
+  select $2, $1, $3, $4, $5, $6, $7, $8, "event_seq", $9 from "cursor" returning "seq")
+insert into "outbox_event" ("tenant_id", "seq", "type", "patient_id", "subject_id", "kind", "created_at")
+select $1, "seq", 'STATUS_UPDATE_LOGGED', $3, $2, $5, $9 from "stored" returning "seq"`;
+
 /**
  * Stores a status update and its outbox event inside the caller's transaction. Taking the tenant's
  * next cursor locks the tenant row until commit, so cursors become visible in order.
+ *
+ * One bound statement instead of the unit of work (an update and two inserts, each built by the
+ * ORM): this is the write every logged observation makes. `data` is sealed here for its row, as
+ * the encrypting driver would.
  */
 export async function insertStatusUpdate(
   em: EntityManager,
   tenantId: string,
   recordedBy: string,
   observation: Observation,
-): Promise<StatusUpdate> {
-  const [row] = await em.execute<{ event_seq: string | number }[]>(
-    'update tenant set event_seq = event_seq + 1 where id = ? returning event_seq',
-    [tenantId],
-  );
+): Promise<StoredStatusUpdate> {
+  const id = crypto.randomUUID();
+  const sealed = await sealForSql(em, 'StatusUpdate', 'data', { tenantId, recordId: id }, JSON.stringify(observation.data));
+  const createdAt = new Date();
+  const [row] = await executeBound<{ seq: string | number }>(em, INSERT_STATUS_UPDATE, [
+    tenantId, id, observation.patientId, observation.infantId, observation.kind, observation.recordedAt.toISOString(), recordedBy, sealed,
+    createdAt.toISOString(),
+  ]);
   if (!row) throw new Error('The tenant of an authenticated caller does not exist.');
-  const seq = Number(row.event_seq);
-  const update = em.create(StatusUpdate, {
-    id: crypto.randomUUID(),
+  return {
+    id,
     tenantId,
     patientId: observation.patientId,
     infantId: observation.infantId,
@@ -210,16 +239,7 @@ export async function insertStatusUpdate(
     recordedAt: observation.recordedAt,
     recordedBy,
     data: observation.data,
-    seq,
-  });
-  em.create(OutboxEvent, {
-    tenantId,
-    seq,
-    type: 'STATUS_UPDATE_LOGGED',
-    patientId: observation.patientId,
-    subjectId: update.id,
-    kind: observation.kind,
-  });
-  await em.flush();
-  return update;
+    seq: Number(row.seq),
+    createdAt,
+  };
 }

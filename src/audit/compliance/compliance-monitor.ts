@@ -10,7 +10,7 @@ const BATCH = 500;
 /** How often every tenant's stream is checked for unevaluated records, in milliseconds (a safety net; appends wake the monitor). */
 const POLL_MS = 30_000;
 /** How long a wake-up waits, gathering further appends, before the rules run (milliseconds). */
-const WAKE_DELAY_MS = 200;
+const WAKE_DELAY_MS = 1000;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 

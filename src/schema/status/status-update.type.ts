@@ -1,7 +1,10 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { STATUS_KIND_CATEGORY, type DataCategory } from '../../auth/data-category.js';
-import type { StatusKind, StatusUpdateDeletionReason, StatusUpdate as StatusUpdateRow } from '../../db/entities/index.js';
+import type { StatusKind, StatusUpdateDeletionReason, StatusUpdate } from '../../db/entities/index.js';
+
+/** What a view shows of a stored status update (an entity, or what a write just stored). */
+export type StatusUpdateRow = Pick<StatusUpdate, 'id' | 'patientId' | 'kind' | 'recordedAt' | 'recordedBy' | 'infantId' | 'data' | 'seq'>;
 import type { PatientOwned } from '../auth-enforcement.js';
 import { Auth } from '../auth.directive.js';
 import { Cursor } from '../common/cursor.js';
