@@ -114,23 +114,24 @@ export function auditEntriesFor(
   accesses: readonly PatientAccessSummary[],
   events: readonly NamedAuditEvent[] = [],
 ): AuditEntryInput[] {
-  const base = {
+  // Each record is built with its properties listed (not spread from a shared base): a live event
+  // reaching a thousand subscribers builds a thousand of these, and spreads cost several times more.
+  const who = { type: 'USER' as const, userId: actor.userId, role: actor.role, sessionId: actor.sessionId ?? null };
+  const entry = (patientId: string | null, action: AuditAction, fields: readonly string[], purpose: PurposeOfUse | null, outcome: AuditOutcome, details: AuditEntryInput['details']): AuditEntryInput => ({
     tenantId: actor.tenantId,
-    actor: { type: 'USER' as const, userId: actor.userId, role: actor.role, sessionId: actor.sessionId ?? null },
+    actor: who,
     requestId: origin.requestId,
     clientIp: origin.clientIp,
     userAgent: origin.userAgent,
-  };
-  return [
-    ...accesses.map((a) => ({ ...base, patientId: a.patientId, action: a.action, fields: a.fields, purpose: a.purpose, outcome: a.outcome, details: {} })),
-    ...events.map((e) => ({
-      ...base,
-      patientId: e.patientId,
-      action: e.action,
-      fields: e.fields ?? [],
-      purpose: e.purpose,
-      outcome: e.outcome,
-      details: e.details ?? {},
-    })),
-  ];
+    patientId,
+    action,
+    fields,
+    purpose,
+    outcome,
+    details,
+  });
+  const entries: AuditEntryInput[] = [];
+  for (const a of accesses) entries.push(entry(a.patientId, a.action, a.fields, a.purpose, a.outcome, {}));
+  for (const e of events) entries.push(entry(e.patientId, e.action, e.fields ?? [], e.purpose, e.outcome, e.details ?? {}));
+  return entries;
 }

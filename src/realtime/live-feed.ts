@@ -258,7 +258,7 @@ export class LiveFeed {
       this.logger.warn('ignored a malformed bus event');
       return;
     }
-    if (this.recipientsOf(room, event).length === 0) return;
+    if (!this.hasRecipient(room, event)) return;
     room.batch.push(event);
     // Events arriving in the same turn are loaded with one query; yielding to I/O between batches
     // keeps a burst from starving the sockets.
@@ -271,11 +271,13 @@ export class LiveFeed {
    * the step is loaded).
    */
   private recipientsOf(room: TenantRoom, event: PublishedEvent): LiveSubscription[] {
-    if (event.type === 'ALERT_CHANGED') {
-      return [...room.index.of(event.patientId)].filter((s) => s.stream === 'ALERTS' && event.seq > s.lastSeq);
-    }
-    const kind = event.kind as StatusKind;
-    return [...room.index.of(event.patientId)].filter((s) => s.wants(event.patientId, kind) && event.seq > s.lastSeq);
+    return [...room.index.of(event.patientId)].filter((s) => receives(s, event));
+  }
+
+  /** Whether anyone may receive an event ({@link recipientsOf} without listing them): the first match decides. */
+  private hasRecipient(room: TenantRoom, event: PublishedEvent): boolean {
+    for (const s of room.index.of(event.patientId)) if (receives(s, event)) return true;
+    return false;
   }
 
   /** Loads the batched events' updates and alert steps at once and hands them over in arrival order. */
@@ -490,4 +492,10 @@ export class LiveFeed {
   private catchUp(tenantId: string, subscription: LiveSubscription): void {
     if (subscription.beginReplay()) this.runReplay(tenantId, subscription);
   }
+}
+
+/** Whether a subscription (indexed under the event's patient) should receive the event; see `recipientsOf`. */
+function receives(s: LiveSubscription, event: PublishedEvent): boolean {
+  if (event.seq <= s.lastSeq) return false;
+  return event.type === 'ALERT_CHANGED' ? s.stream === 'ALERTS' : s.wants(event.patientId, event.kind as StatusKind);
 }

@@ -11,16 +11,30 @@ import { StatusUpdateView } from '../schema/status/status-update.type.js';
  * `@auth` rules and resolvers read nothing else). Subscribers with the same signature get the same
  * result, so it is computed once per event for all of them.
  */
-function signatureOf(ctx: RequestContext, operationKey: string, view: StatusUpdateView): string | null {
+function signatureOf(ctx: RequestContext, operationId: number, view: StatusUpdateView): string | null {
   const actor = ctx.access.actor;
   const grant = ctx.access.knownGrant(view.patientId);
   if (!actor || !grant) return null;
-  let grantKey = GRANT_KEYS.get(grant);
-  if (grantKey === undefined) {
-    grantKey = `${actor.role}\u0000${actor.tenantId}\u0000${grant.relation}\u0000${[...grant.categories].sort().join(',')}`;
-    GRANT_KEYS.set(grant, grantKey);
+  let grantId = GRANT_IDS.get(grant);
+  if (grantId === undefined) {
+    grantId = internedId(`${actor.role}\u0000${actor.tenantId}\u0000${grant.relation}\u0000${[...grant.categories].sort().join(',')}`);
+    GRANT_IDS.set(grant, grantId);
   }
-  return `${operationKey}\u0000${grantKey}`;
+  return `${operationId}:${grantId}`;
+}
+
+/**
+ * Small numbers standing for long keys (an operation's text and variables; a grant's role, tenant,
+ * relation and categories), so the signature built for every subscriber of every event is a short
+ * string, cheap to build and to hash. Equal keys get the same number for the life of the process;
+ * the table grows with the distinct operations and grant shapes seen, not with events.
+ */
+const INTERNED = new Map<string, number>();
+
+function internedId(key: string): number {
+  let id = INTERNED.get(key);
+  if (id === undefined) INTERNED.set(key, (id = INTERNED.size + 1));
+  return id;
 }
 
 /**
@@ -28,7 +42,7 @@ function signatureOf(ctx: RequestContext, operationKey: string, view: StatusUpda
  * and one grant belongs to one caller, so its role and tenant are fixed too): built once per
  * subscriber and patient instead of once per event.
  */
-const GRANT_KEYS = new WeakMap<PatientGrant, string>();
+const GRANT_IDS = new WeakMap<PatientGrant, number>();
 
 /** One execution of an event: its result and the PHI it carried (audited for each subscriber it reaches). */
 interface EventExecution {
@@ -45,10 +59,11 @@ type ResultCache = WeakMap<StatusUpdateView, Map<string, Promise<EventExecution>
  */
 async function auditDelivery(ctx: RequestContext, execution: EventExecution, eventNumber: number): Promise<void> {
   const actor = ctx.access.actor;
-  const stray = ctx.phiAccess.take();
+  const stray = ctx.phiAccess.isEmpty ? null : ctx.phiAccess.take();
   if (!actor) return;
   const origin = { requestId: `${ctx.requestId}#${eventNumber}`, clientIp: ctx.clientIp, userAgent: ctx.userAgent };
-  await ctx.services.audit.append(auditEntriesFor(actor, origin, [...execution.accesses, ...stray.accesses], stray.events));
+  const accesses = stray ? [...execution.accesses, ...stray.accesses] : execution.accesses;
+  await ctx.services.audit.append(auditEntriesFor(actor, origin, accesses, stray?.events));
 }
 
 async function* mapEvents(
@@ -58,7 +73,7 @@ async function* mapEvents(
   metrics: LiveMetrics,
 ): AsyncGenerator<ExecutionResult> {
   const ctx = args.contextValue as RequestContext;
-  const operationKey = `${args.operationName ?? ''}\u0000${print(args.document)}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+  const operationId = internedId(`${args.operationName ?? ''}\u0000${print(args.document)}\u0000${JSON.stringify(args.variableValues ?? {})}`);
   // Each execution collects into its own recorder (it may serve several subscribers).
   const run = async (payload: unknown): Promise<EventExecution> => {
     metrics.liveExecutions.inc();
@@ -70,7 +85,7 @@ async function* mapEvents(
   for await (const payload of source) {
     eventNumber += 1;
     const view = (payload as { update?: unknown } | null)?.update;
-    const signature = view instanceof StatusUpdateView ? signatureOf(ctx, operationKey, view) : null;
+    const signature = view instanceof StatusUpdateView ? signatureOf(ctx, operationId, view) : null;
     if (!signature || !(view instanceof StatusUpdateView)) {
       const execution = await run(payload);
       await auditDelivery(ctx, execution, eventNumber);

@@ -234,11 +234,14 @@ class RuleEvaluation {
         // The baseline ends an hour before this access, so a burst of unusual activity cannot make itself usual.
         return { actor_id: row.actor_id, since: asTime(at - this.t.usualHoursBaselineDays * 24 * HOUR_MS), until: asTime(at - HOUR_MS) };
       }),
-      `select p."i", extract(hour from a."occurred_at" at time zone 'UTC')::int as h, count(*) as n
-       from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "since" timestamptz, "until" timestamptz)
-       join "audit_event" a on a."tenant_id" = $2 and a."actor_id" = p."actor_id" and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED'
-         and a."occurred_at" > p."since" and a."occurred_at" <= p."until"
-       group by p."i", 2`,
+      // A lateral subquery per probe, so each reads its actor's window through the actor index: as a
+      // plain join the planner may hash the tenant's whole trail once per batch, which grows with
+      // every record (a thousand-subscriber dashboard adds ten thousand a second).
+      `select p."i", c."h", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "since" timestamptz, "until" timestamptz)
+       cross join lateral (select extract(hour from a."occurred_at" at time zone 'UTC')::int as h, count(*) as n from "audit_event" a
+         where a."tenant_id" = $2 and a."actor_id" = p."actor_id" and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED'
+           and a."occurred_at" > p."since" and a."occurred_at" <= p."until"
+         group by 1) c`,
       [this.tenantId],
     );
     const out = rows.map(() => [] as Array<{ h: number; n: number }>);
@@ -279,9 +282,12 @@ class RuleEvaluation {
   private async careTeamMembers(rows: readonly StreamRow[]): Promise<boolean[]> {
     const n = await this.counts(
       rows.map((row) => ({ actor_id: row.actor_id, patient_id: row.patient_id })),
-      `select p."i", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "patient_id" uuid)
-       cross join lateral (select count(*) as n from "care_team_member" m where m."tenant_id" = $2 and m."patient_id" = p."patient_id"
-         and m."user_id"::text = p."actor_id") c`,
+      // The actor (a clinician: a user id, so a UUID) is compared as a UUID, so the user index
+      // applies; cast the other way, every member of the patient's team would be read, and a
+      // unit-wide dashboard's patients have a thousand.
+      `select p."i", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" uuid, "patient_id" uuid)
+       cross join lateral (select count(*) as n from "care_team_member" m where m."tenant_id" = $2 and m."user_id" = p."actor_id"
+         and m."patient_id" = p."patient_id") c`,
       [this.tenantId],
     );
     return n.map((count) => count > 0);
