@@ -61,6 +61,7 @@ export function renderMarkdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`Run ${report.startedAt} → ${report.finishedAt}; medians over ${String(report.profile['rounds'])} alternating rounds (A, B1, B2, …). Latencies in ms; CPU in µs of server CPU (all instances); memory in KB.`);
   lines.push('A = Cradle; B1 = Apollo + graphql-ws + RedisPubSub, one topic + withFilter; B2 = the same, one topic per patient.');
+  lines.push('Late = deliveries still outstanding when the drain window after a step ended; Miss = those that never arrived (the backlog is awaited while it keeps draining, up to 2 minutes).');
   lines.push('');
   lines.push('| Scenario | Sys | Rate/s | Mut/s | Mut p99 | Deliv/s | p50 | p99 | p99.9 | max | Last sub p99 | CPU µs/deliv | CPU µs/mut | Loop p99 | Rounds | Late | Miss | Dup | Unauth |');
   lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');

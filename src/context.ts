@@ -89,11 +89,16 @@ export function createRequestContext(
   const phiAccess = new PhiAccessRecorder();
   const access = new PatientAccess(em, actor, services.now);
   access.observeDenials((patientId) => phiAccess.denied(patientId, null));
+  let authEm: EntityManager | null = null;
   return {
     requestId,
     transport,
     em,
-    authEm: rootEm.fork(),
+    // Forked on first use: only sign-in steps need it, and a live subscription keeps its context
+    // (and whatever it holds) for as long as it is open.
+    get authEm() {
+      return (authEm ??= rootEm.fork());
+    },
     access,
     services,
     logger: services.logger.child({ requestId, ...(actor ? { actorId: actor.userId, role: actor.role } : {}) }),

@@ -78,7 +78,10 @@ async function* mapEvents(
   const run = async (payload: unknown): Promise<EventExecution> => {
     metrics.liveExecutions.inc();
     const recorder = new PhiAccessRecorder();
-    const result = await execute({ ...args, rootValue: payload, contextValue: { ...ctx, phiAccess: recorder } });
+    // The subscriber's context with this execution's recorder in front (not a copy: a copy would
+    // read every lazy member, such as the sign-in EntityManager, that the execution never uses).
+    const contextValue: RequestContext = Object.create(ctx, { phiAccess: { value: recorder, enumerable: true } });
+    const result = await execute({ ...args, rootValue: payload, contextValue });
     return { result, accesses: recorder.take().accesses };
   };
   let eventNumber = 0;

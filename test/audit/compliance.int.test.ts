@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cursor } from '../../src/schema/common/cursor.js';
 import { signIn, TestTenant, type TestUser } from '../helpers/builders.js';
 import { collect, errorOf, gql, gqlOk, wsClient } from '../helpers/graphql-client.js';
-import { rawSql, startTestServerWithClock, type TestServer } from '../helpers/test-server.js';
+import { rawSql, startTestServer, startTestServerWithClock, type TestServer } from '../helpers/test-server.js';
 
 const PATIENT = `query($id: ID!) { patient(id: $id) { givenName } }`;
 const LOGIN = `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`;
@@ -64,6 +64,14 @@ describe('compliance monitoring rules over the audit trail', () => {
     await gqlOk(ts.url, PATIENT, { id: patient.id }, await signIn(ts.url, newcomer.email));
     const events = await raised(tenant.id, 'OUTSIDE_USUAL_HOURS');
     expect(events).toEqual([expect.objectContaining({ actor_id: regular.id, patient_id: patient.id, details: { hourUtc: 3, baselineAccesses: 5 } })]);
+    // The baseline is read from hourly counts per actor, which match the records evaluated exactly.
+    const byHour = (sql: string) => rawSql(ts, sql, [tenant.id]).then((rows) => rows.map((r) => `${String(r['actor_id'])} ${new Date(String(r['hour'])).toISOString()} ${Number(r['n'])}`).sort());
+    const counted = await byHour(`select "actor_id", "hour", "accesses" as n from "audit_actor_hour" where "tenant_id" = ?`);
+    expect(counted).toEqual(
+      await byHour(`select "actor_id", date_trunc('hour', "occurred_at" at time zone 'UTC') at time zone 'UTC' as "hour", count(*) as n from "audit_event"
+        where "tenant_id" = ? and "action" in ('READ', 'CREATE', 'UPDATE', 'DELETE') and "outcome" = 'ALLOWED' group by 1, 2`),
+    );
+    expect(counted.filter((line) => line.startsWith(regular.id))).toHaveLength(2);
     clock.now = START;
   });
 
@@ -80,6 +88,27 @@ describe('compliance monitoring rules over the audit trail', () => {
     await gqlOk(ts.url, PATIENT, { id: patients[2]!.id }, busy.token);
     expect(await raised(tenant.id, 'MANY_PATIENTS', busy.id)).toEqual([expect.objectContaining({ details: { patients: 3, windowMinutes: 10 } })]);
     expect(await raised(tenant.id, 'MANY_PATIENTS', calm.id)).toEqual([]);
+  });
+
+  it('counts for MANY_PATIENTS the accesses another instance evaluated (an instance new to the stream reads them from the trail)', async () => {
+    const { tenant, coordinator } = await tenantWith({ manyPatients: 3, manyPatientsWindowMinutes: 10 });
+    const busy = await tenant.user('MIDWIFE');
+    const patients = [];
+    for (let i = 0; i < 3; i++) patients.push(await tenant.patient(coordinator, { team: [busy] }));
+    const other = await startTestServer({ shareWith: ts, now: () => clock.now });
+    try {
+      for (const p of patients.slice(0, 2)) await gqlOk(ts.url, PATIENT, { id: p.id }, busy.token);
+      expect(await raised(tenant.id, 'MANY_PATIENTS', busy.id)).toEqual([]);
+      // The third access is appended and evaluated by the second instance, which has seen nothing of the first two.
+      await gqlOk(other.url, PATIENT, { id: patients[2]!.id }, busy.token);
+      await other.server.services.auditTrail.compliance.settle();
+      expect(await raised(tenant.id, 'MANY_PATIENTS', busy.id)).toEqual([expect.objectContaining({ details: { patients: 3, windowMinutes: 10 } })]);
+      // And back on the first instance, whose memory of the stream has a gap now: it reads the trail again, and the rule fires once per episode.
+      await gqlOk(ts.url, PATIENT, { id: patients[0]!.id }, busy.token);
+      expect(await raised(tenant.id, 'MANY_PATIENTS', busy.id)).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('raises BULK_EXPORT when one operation touches the threshold of patients, not below it', async () => {

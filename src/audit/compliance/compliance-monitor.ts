@@ -42,6 +42,21 @@ interface Raised {
   readonly details: Record<string, string | number | boolean | null>;
 }
 
+/**
+ * For the MANY_PATIENTS rule, per actor: the patients she accessed within the window and when last
+ * (ms since the epoch). An instance keeps it from batch to batch while it evaluates a tenant's
+ * stream without a gap (`throughSeq` is the cursor it left), so a batch counts from memory instead
+ * of re-reading every active actor's window (a clinician with a unit-wide live dashboard adds
+ * thousands of records to hers every ten minutes). An actor not yet known is loaded from the trail;
+ * the whole state is dropped when another instance evaluated records in between, when the window
+ * changed, or when a batch failed.
+ */
+interface RecentPatients {
+  readonly throughSeq: string;
+  readonly windowMs: number;
+  readonly byActor: Map<string, Map<string, number>>;
+}
+
 const CLINICAL = new Set<string>(CLINICAL_ROLES);
 const ACCESSES = new Set<string>(ACCESS_ACTIONS);
 const ACCESS_LIST = ACCESS_ACTIONS.map((a) => `'${a}'`).join(', ');
@@ -59,6 +74,7 @@ export class ComplianceMonitor {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
+  private readonly recentPatients = new Map<string, RecentPatients>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -142,7 +158,10 @@ export class ComplianceMonitor {
   /** Evaluates up to one batch of a tenant's unevaluated records; returns how many it read. */
   private async evaluateBatch(tenantId: string): Promise<number> {
     let raisedCount = 0;
-    const read = await this.orm.em.fork().transactional(async (tx) => {
+    // Taken out while the batch runs: put back only once the batch has committed.
+    const previous = this.recentPatients.get(tenantId);
+    this.recentPatients.delete(tenantId);
+    const { read, kept } = await this.orm.em.fork().transactional(async (tx): Promise<{ read: number; kept: RecentPatients | null }> => {
       await tx.execute(`insert into "compliance_monitor" ("tenant_id") values (?) on conflict do nothing`, [tenantId]);
       const [cursor] = await tx.execute<Array<{ audit_seq: string; event_seq: string }>>(
         `select "audit_seq", "event_seq" from "compliance_monitor" where "tenant_id" = ? for update`,
@@ -154,7 +173,7 @@ export class ComplianceMonitor {
          from "audit_event" where "tenant_id" = ? and "seq" > ? order by "seq" limit ${BATCH}`,
         [tenantId, cursor!.audit_seq],
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return { read: 0, kept: previous ?? null };
       const [settings] = await tx.execute<Array<{ thresholds: unknown }>>(`select "thresholds" from "compliance_settings" where "tenant_id" = ?`, [tenantId]);
       const thresholds = storedThresholds(typeof settings?.thresholds === 'string' ? JSON.parse(settings.thresholds) : settings?.thresholds);
       let eventSeq = Number(cursor!.event_seq);
@@ -167,10 +186,17 @@ export class ComplianceMonitor {
           [crypto.randomUUID(), tenantId, String(eventSeq), event.rule, event.actorId, event.patientId, event.auditSeq, JSON.stringify(event.details), asTime(event.occurredMs), asTime(this.now())],
         );
       };
-      await new RuleEvaluation(tx, tenantId, thresholds, store).run(rows);
+      const windowMs = thresholds.manyPatientsWindowMinutes * MINUTE_MS;
+      const recent =
+        previous && previous.throughSeq === String(cursor!.audit_seq) && previous.windowMs === windowMs
+          ? previous.byActor
+          : new Map<string, Map<string, number>>();
+      await addActorHours(tx, tenantId, rows);
+      await new RuleEvaluation(tx, tenantId, thresholds, store, recent).run(rows);
       await tx.execute(`update "compliance_monitor" set "audit_seq" = ?, "event_seq" = ? where "tenant_id" = ?`, [rows.at(-1)!.seq, String(eventSeq), tenantId]);
-      return rows.length;
+      return { read: rows.length, kept: { throughSeq: String(rows.at(-1)!.seq), windowMs, byActor: recent } };
     });
+    if (kept) this.recentPatients.set(tenantId, kept);
     if (raisedCount > 0) {
       await this.bus.publish(complianceChannel(tenantId), JSON.stringify({ tenantId })).catch((err: unknown) => this.logger.warn({ err }, 'compliance announce failed'));
     }
@@ -185,6 +211,8 @@ class RuleEvaluation {
     private readonly tenantId: string,
     private readonly t: ComplianceThresholds,
     private readonly store: (event: Raised) => Promise<void>,
+    /** The MANY_PATIENTS state carried over from the previous batch (see {@link RecentPatients}); updated in place. */
+    private readonly recent: Map<string, Map<string, number>>,
   ) {}
 
   async run(rows: readonly StreamRow[]): Promise<void> {
@@ -207,7 +235,7 @@ class RuleEvaluation {
     const histories = await this.usualHourHistories(hourRows);
     for (let i = 0; i < hourRows.length; i++) await this.outsideUsualHours(hourRows[i]!, histories[i]!);
     const actorRows = [...lastOfActor.values()];
-    const patientCounts = await this.patientCounts(actorRows);
+    const patientCounts = await this.recentPatientCounts(rows, actorRows);
     for (let i = 0; i < actorRows.length; i++) await this.manyPatients(actorRows[i]!, patientCounts[i]!);
     const operationRows = [...operations.values()];
     const operationCounts = await this.operationPatientCounts(operationRows);
@@ -226,21 +254,22 @@ class RuleEvaluation {
     return executeBound(this.tx, sql, [JSON.stringify(probes.map((p, i) => ({ i, ...p }))), ...params]);
   }
 
-  /** For each row: its actor's allowed accesses per UTC hour over the baseline window, which ends an hour before the row. */
+  /**
+   * For each row: its actor's allowed accesses per UTC hour of day over the baseline window, from
+   * the hourly counts (`audit_actor_hour`): the whole UTC hours of the last `usualHoursBaselineDays`
+   * days that ended at least an hour before the row.
+   */
   private async usualHourHistories(rows: readonly StreamRow[]): Promise<Array<Array<{ h: number; n: number }>>> {
     const result = await this.probe(
       rows.map((row) => {
         const at = Number(row.occurred_ms);
-        // The baseline ends an hour before this access, so a burst of unusual activity cannot make itself usual.
-        return { actor_id: row.actor_id, since: asTime(at - this.t.usualHoursBaselineDays * 24 * HOUR_MS), until: asTime(at - HOUR_MS) };
+        // The baseline ends an hour before this access, so a burst of unusual activity cannot make
+        // itself usual: the last hour counted starts two hours before it (and ends one before).
+        return { actor_id: row.actor_id, since: asTime(at - this.t.usualHoursBaselineDays * 24 * HOUR_MS), until: asTime(at - 2 * HOUR_MS) };
       }),
-      // A lateral subquery per probe, so each reads its actor's window through the actor index: as a
-      // plain join the planner may hash the tenant's whole trail once per batch, which grows with
-      // every record (a thousand-subscriber dashboard adds ten thousand a second).
       `select p."i", c."h", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "since" timestamptz, "until" timestamptz)
-       cross join lateral (select extract(hour from a."occurred_at" at time zone 'UTC')::int as h, count(*) as n from "audit_event" a
-         where a."tenant_id" = $2 and a."actor_id" = p."actor_id" and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED'
-           and a."occurred_at" > p."since" and a."occurred_at" <= p."until"
+       cross join lateral (select extract(hour from r."hour" at time zone 'UTC')::int as h, sum(r."accesses") as n from "audit_actor_hour" r
+         where r."tenant_id" = $2 and r."actor_id" = p."actor_id" and r."hour" >= p."since" and r."hour" <= p."until"
          group by 1) c`,
       [this.tenantId],
     );
@@ -256,15 +285,53 @@ class RuleEvaluation {
     return out;
   }
 
-  /** For each row: how many distinct patients its actor accessed in the window before it (up to and including it). */
-  private patientCounts(rows: readonly StreamRow[]): Promise<number[]> {
-    return this.counts(
-      rows.map((row) => ({ actor_id: row.actor_id, since: asTime(Number(row.occurred_ms) - this.t.manyPatientsWindowMinutes * MINUTE_MS), seq: row.seq })),
-      `select p."i", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "since" timestamptz, "seq" bigint)
-       cross join lateral (select count(distinct a."patient_id") as n from "audit_event" a where a."tenant_id" = $2 and a."actor_id" = p."actor_id"
-         and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED' and a."occurred_at" > p."since" and a."seq" <= p."seq") c`,
-      [this.tenantId],
-    );
+  /**
+   * For each of `actorRows` (each actor's last access in the batch): how many distinct patients its
+   * actor accessed in the window before it, up to and including it. Counted from {@link recent}:
+   * actors it does not know yet are loaded from the trail (their accesses in the window before this
+   * batch), then the batch's accesses are applied in order.
+   */
+  private async recentPatientCounts(rows: readonly StreamRow[], actorRows: readonly StreamRow[]): Promise<number[]> {
+    const windowMs = this.t.manyPatientsWindowMinutes * MINUTE_MS;
+    const missing = actorRows.filter((row) => !this.recent.has(row.actor_id));
+    if (missing.length > 0) {
+      const earliest = Math.min(...rows.map((row) => Number(row.occurred_ms)));
+      const loaded = await this.probe(
+        missing.map((row) => ({ actor_id: row.actor_id })),
+        `select p."i", c."patient_id", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text)
+         cross join lateral (select a."patient_id"::text as patient_id, ((extract(epoch from max(a."occurred_at")) * 1000)::bigint)::text as n
+           from "audit_event" a where a."tenant_id" = $2 and a."actor_id" = p."actor_id" and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED'
+             and a."patient_id" is not null and a."occurred_at" > $3 and a."seq" < $4
+           group by a."patient_id") c`,
+        [this.tenantId, asTime(earliest - windowMs), rows[0]!.seq],
+      );
+      const maps = missing.map((row) => {
+        const patients = new Map<string, number>();
+        this.recent.set(row.actor_id, patients);
+        return patients;
+      });
+      for (const r of loaded as Array<{ i: number; patient_id: string; n: string }>) maps[r.i]!.set(r.patient_id, Number(r.n));
+    }
+    let latest = 0;
+    for (const row of rows) {
+      if (!ACCESSES.has(row.action) || row.outcome !== 'ALLOWED' || !row.patient_id) continue;
+      const patients = this.recent.get(row.actor_id);
+      const at = Number(row.occurred_ms);
+      latest = Math.max(latest, at);
+      if (patients) patients.set(row.patient_id, Math.max(at, patients.get(row.patient_id) ?? 0));
+    }
+    const counts = actorRows.map((row) => {
+      const since = Number(row.occurred_ms) - windowMs;
+      let n = 0;
+      for (const last of this.recent.get(row.actor_id)!.values()) if (last > since) n += 1;
+      return n;
+    });
+    // Forget what has left the window for every later access (and actors with nothing left in it).
+    for (const [actorId, patients] of this.recent) {
+      for (const [patientId, last] of patients) if (last <= latest - windowMs) patients.delete(patientId);
+      if (patients.size === 0) this.recent.delete(actorId);
+    }
+    return counts;
   }
 
   /** For each row: how many distinct patients its actor accessed in the row's operation (request), up to and including it. */
@@ -355,4 +422,28 @@ class RuleEvaluation {
     if (await this.firedSince('NEVER_ON_CARE_TEAM', row.actor_id, 0, `and "patient_id" = ?`, [row.patient_id])) return;
     await this.raise('NEVER_ON_CARE_TEAM', row, { purpose: row.purpose });
   }
+}
+
+/**
+ * Adds a batch's allowed accesses to the hourly counts per actor (`audit_actor_hour`), in the
+ * transaction that moves the monitor's cursor: the counts always cover exactly the records evaluated.
+ */
+async function addActorHours(tx: EntityManager, tenantId: string, rows: readonly StreamRow[]): Promise<void> {
+  const counts = new Map<string, { actor_id: string; hour: string; n: number }>();
+  for (const row of rows) {
+    if (!ACCESSES.has(row.action) || row.outcome !== 'ALLOWED') continue;
+    const hour = asTime(Math.floor(Number(row.occurred_ms) / HOUR_MS) * HOUR_MS);
+    const key = `${row.actor_id}\u0000${hour}`;
+    const entry = counts.get(key);
+    if (entry) entry.n += 1;
+    else counts.set(key, { actor_id: row.actor_id, hour, n: 1 });
+  }
+  if (counts.size === 0) return;
+  await executeBound(
+    tx,
+    `insert into "audit_actor_hour" ("tenant_id", "actor_id", "hour", "accesses")
+     select $2, p."actor_id", p."hour", p."n" from jsonb_to_recordset($1::jsonb) as p("actor_id" text, "hour" timestamptz, "n" bigint)
+     on conflict ("tenant_id", "actor_id", "hour") do update set "accesses" = "audit_actor_hour"."accesses" + excluded."accesses"`,
+    [JSON.stringify([...counts.values()]), tenantId],
+  );
 }

@@ -16,6 +16,7 @@ import { Migration20261123091000FollowUpTaskCompletion } from './20261123091000-
 import { Migration20261203090000QuietHours } from './20261203090000-quiet-hours.js';
 import { Migration20261203100000EncryptChangeNotes } from './20261203100000-encrypt-change-notes.js';
 import { Migration20261203100100StatusUpdateSoftDelete } from './20261203100100-status-update-soft-delete.js';
+import { Migration20261203200000AuditActorHours } from './20261203200000-audit-actor-hours.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -40,4 +41,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203090000QuietHours', class: Migration20261203090000QuietHours },
   { name: 'Migration20261203100000EncryptChangeNotes', class: Migration20261203100000EncryptChangeNotes },
   { name: 'Migration20261203100100StatusUpdateSoftDelete', class: Migration20261203100100StatusUpdateSoftDelete },
+  { name: 'Migration20261203200000AuditActorHours', class: Migration20261203200000AuditActorHours },
 ];
