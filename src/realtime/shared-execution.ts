@@ -7,42 +7,30 @@ import { StatusUpdateView } from '../schema/status/status-update.type.js';
 
 /**
  * What a subscription event's result can depend on besides the event itself: the operation and
- * its variables, and the subscriber's role, tenant and grant for the event's patient (field-level
- * `@auth` rules and resolvers read nothing else). Subscribers with the same signature get the same
- * result, so it is computed once per event for all of them.
+ * its variables (the subscription's operation key), and the subscriber's role, tenant and grant
+ * for the event's patient (its grant key; field-level `@auth` rules and resolvers read nothing
+ * else). Subscribers with the same operation and grant key get the same result, so it is computed
+ * once per event for all of them. Returns the grant key, or null when there is none to share.
  */
-function signatureOf(ctx: RequestContext, operationId: number, view: StatusUpdateView): string | null {
+function grantKeyOf(ctx: RequestContext, view: StatusUpdateView): string | null {
   const actor = ctx.access.actor;
   const grant = ctx.access.knownGrant(view.patientId);
   if (!actor || !grant) return null;
-  let grantId = GRANT_IDS.get(grant);
-  if (grantId === undefined) {
-    grantId = internedId(`${actor.role}\u0000${actor.tenantId}\u0000${grant.relation}\u0000${[...grant.categories].sort().join(',')}`);
-    GRANT_IDS.set(grant, grantId);
+  let key = GRANT_KEYS.get(grant);
+  if (key === undefined) {
+    key = `${actor.role}\u0000${actor.tenantId}\u0000${grant.relation}\u0000${[...grant.categories].sort().join(',')}`;
+    GRANT_KEYS.set(grant, key);
   }
-  return `${operationId}:${grantId}`;
+  return key;
 }
 
 /**
- * Small numbers standing for long keys (an operation's text and variables; a grant's role, tenant,
- * relation and categories), so the signature built for every subscriber of every event is a short
- * string, cheap to build and to hash. Equal keys get the same number for the life of the process;
- * the table grows with the distinct operations and grant shapes seen, not with events.
+ * The grant key per grant object (grants are replaced, never changed in place, and one grant
+ * belongs to one caller, so its role and tenant are fixed too): built once per subscriber and
+ * patient instead of once per event, and the same string object every time, so the maps below
+ * hash it once.
  */
-const INTERNED = new Map<string, number>();
-
-function internedId(key: string): number {
-  let id = INTERNED.get(key);
-  if (id === undefined) INTERNED.set(key, (id = INTERNED.size + 1));
-  return id;
-}
-
-/**
- * The grant part of a signature, per grant object (grants are replaced, never changed in place,
- * and one grant belongs to one caller, so its role and tenant are fixed too): built once per
- * subscriber and patient instead of once per event.
- */
-const GRANT_IDS = new WeakMap<PatientGrant, number>();
+const GRANT_KEYS = new WeakMap<PatientGrant, string>();
 
 /** One execution of an event: its result and the PHI it carried (audited for each subscriber it reaches). */
 interface EventExecution {
@@ -50,8 +38,12 @@ interface EventExecution {
   readonly accesses: readonly PatientAccessSummary[];
 }
 
-/** Results per event view (the object shared by every subscriber of one event), per signature. */
-type ResultCache = WeakMap<StatusUpdateView, Map<string, Promise<EventExecution>>>;
+/**
+ * Results per event view (the object shared by every subscriber of one event), per operation key,
+ * per grant key: looked up with strings built once per subscription and per grant, never
+ * concatenated per subscriber and event.
+ */
+type ResultCache = WeakMap<StatusUpdateView, Map<string, Map<string, Promise<EventExecution>>>>;
 
 /**
  * Audits one delivered event as a READ by this subscriber of the fields it carried (plus anything
@@ -73,7 +65,7 @@ async function* mapEvents(
   metrics: LiveMetrics,
 ): AsyncGenerator<ExecutionResult> {
   const ctx = args.contextValue as RequestContext;
-  const operationId = internedId(`${args.operationName ?? ''}\u0000${print(args.document)}\u0000${JSON.stringify(args.variableValues ?? {})}`);
+  const operationKey = `${args.operationName ?? ''}\u0000${print(args.document)}\u0000${JSON.stringify(args.variableValues ?? {})}`;
   // Each execution collects into its own recorder (it may serve several subscribers).
   const run = async (payload: unknown): Promise<EventExecution> => {
     metrics.liveExecutions.inc();
@@ -88,22 +80,21 @@ async function* mapEvents(
   for await (const payload of source) {
     eventNumber += 1;
     const view = (payload as { update?: unknown } | null)?.update;
-    const signature = view instanceof StatusUpdateView ? signatureOf(ctx, operationId, view) : null;
-    if (!signature || !(view instanceof StatusUpdateView)) {
+    const grantKey = view instanceof StatusUpdateView ? grantKeyOf(ctx, view) : null;
+    if (!grantKey || !(view instanceof StatusUpdateView)) {
       const execution = await run(payload);
       await auditDelivery(ctx, execution, eventNumber);
       yield execution.result;
       continue;
     }
-    let results = cache.get(view);
-    if (!results) {
-      results = new Map();
-      cache.set(view, results);
-    }
-    let execution = results.get(signature);
+    let byOperation = cache.get(view);
+    if (!byOperation) cache.set(view, (byOperation = new Map()));
+    let byGrant = byOperation.get(operationKey);
+    if (!byGrant) byOperation.set(operationKey, (byGrant = new Map()));
+    let execution = byGrant.get(grantKey);
     if (!execution) {
       execution = run(payload);
-      results.set(signature, execution);
+      byGrant.set(grantKey, execution);
     }
     const done = await execution;
     await auditDelivery(ctx, done, eventNumber);
