@@ -165,9 +165,9 @@ export async function resolvePatientGrants(
   patientIds?: readonly string[],
 ): Promise<Map<string, PatientGrant>> {
   if (patientIds !== undefined && patientIds.length === 0) return new Map();
-  // Its queries read one snapshot (memberships, consents and permissions that agree with each
-  // other) in one transaction: under the tenant wall a lone statement is wrapped in a transaction
-  // of its own, so four of them cost four begin/set/commit round trips instead of one.
+  // Its reads share one transaction: under the tenant wall a lone statement is wrapped in a
+  // transaction of its own (begin, settings, the statement, commit). A clinician's grant is read by
+  // one statement, so memberships, consents and permissions also come from one snapshot.
   if (em.isInTransaction()) return grantsFromSnapshot(em, actor, now, patientIds);
   return em.transactional((tx) => grantsFromSnapshot(tx, actor, now, patientIds));
 }

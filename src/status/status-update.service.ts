@@ -168,8 +168,8 @@ export class StatusUpdateService {
 
   /**
    * Validates, authorises and stores one observation with its outbox event, then wakes the relay.
-   * The checks and the write share one transaction (one round of the tenant wall's settings, and
-   * the grant that allowed the write is the one in force when it commits).
+   * The checks and the write share one transaction: one round of the tenant wall's settings
+   * instead of one per statement.
    */
   private async record(validate: () => Observation): Promise<StoredStatusUpdate> {
     const observation = validate();
