@@ -11,7 +11,7 @@ import type { SessionEnd, SessionEndListener, SessionsEnded } from './session-en
 import { attemptKeys, LoginLockout } from './session-lockout.js';
 import { hashRefreshToken, newRefreshToken } from './session-refresh-token.js';
 import type { AccessTokenIssuer } from './tokens.js';
-import { normaliseEmail, verifyCredentials } from './user.service.js';
+import { verifyCredentials } from './user.service.js';
 import { asDate } from '../schema/common/dates.js';
 import { isUuid } from './patient-access.js';
 
