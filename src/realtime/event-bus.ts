@@ -24,7 +24,7 @@ export interface EventBus {
 
 /** Channel names, in one place. Channels carry ids only, never PHI. */
 export const Channels = {
-  /** Committed status-update events of one tenant (JSON {@link import('./outbox-relay.js').PublishedEvent}). */
+  /** Committed status-update and alert events of one tenant (a JSON array of {@link import('./outbox-relay.js').PublishedEvent}, in cursor order). */
   tenantEvents: (tenantId: string) => `tenant:${tenantId}:events`,
   /** Access changes of one tenant (care-team membership), so live subscriptions re-check at once. */
   tenantAccess: (tenantId: string) => `tenant:${tenantId}:access`,

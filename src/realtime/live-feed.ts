@@ -250,19 +250,24 @@ export class LiveFeed {
     });
   }
 
+  /**
+   * Takes one bus message: the relay's batch of a tenant's events (an array, in cursor order), or a
+   * single event as relays published them before batching (so instances can be upgraded one by one).
+   */
   private onEvent(room: TenantRoom, message: string): void {
-    let event: PublishedEvent;
+    let events: PublishedEvent[];
     try {
-      event = JSON.parse(message) as PublishedEvent;
+      const parsed = JSON.parse(message) as PublishedEvent | PublishedEvent[];
+      events = Array.isArray(parsed) ? parsed : [parsed];
     } catch {
       this.logger.warn('ignored a malformed bus event');
       return;
     }
-    if (!this.hasRecipient(room, event)) return;
-    room.batch.push(event);
+    const pending = room.batch.length;
+    for (const event of events) if (this.hasRecipient(room, event)) room.batch.push(event);
     // Events arriving in the same turn are loaded with one query; yielding to I/O between batches
     // keeps a burst from starving the sockets.
-    if (room.batch.length === 1) setImmediate(() => this.flushBatch(room));
+    if (pending === 0 && room.batch.length > 0) setImmediate(() => this.flushBatch(room));
   }
 
   /**

@@ -185,7 +185,7 @@ describe('patientUpdates subscription', () => {
   it('publishes each logged update on the bus once, not again on every relay pass', async () => {
     const published: number[] = [];
     const unsubscribe = await ts.server.services.bus.subscribe(Channels.tenantEvents(tenant.id), (message) => {
-      published.push((JSON.parse(message) as { seq: number }).seq);
+      published.push(...(JSON.parse(message) as { seq: number }[]).map((event) => event.seq));
     });
     try {
       const logged = [await logMood(patient, 1), await logMood(patient, 2), await logMood(patient, 3)];
