@@ -88,9 +88,49 @@ describe('compliance monitoring rules over the audit trail', () => {
     await gqlOk(ts.url, PATIENT, { id: patients[2]!.id }, busy.token);
     expect(await raised(tenant.id, 'MANY_PATIENTS', busy.id)).toEqual([expect.objectContaining({ details: { patients: 3, windowMinutes: 10 } })]);
     expect(await raised(tenant.id, 'MANY_PATIENTS', calm.id)).toEqual([]);
+    // The rule counts from the last access per actor and patient, which matches the records evaluated exactly.
+    const lastAccess = (sql: string) => rawSql(ts, sql, [tenant.id]).then((rows) => rows.map((r) => `${String(r['actor_id'])} ${String(r['patient_id'])} ${String(r['ms'])}`).sort());
+    const rolled = await lastAccess(`select "actor_id", "patient_id", (extract(epoch from "last_at") * 1000)::bigint as ms from "audit_actor_patient" where "tenant_id" = ?`);
+    expect(rolled).toEqual(
+      await lastAccess(`select "actor_id", "patient_id", max((extract(epoch from "occurred_at") * 1000)::bigint) as ms from "audit_event"
+        where "tenant_id" = ? and "action" in ('READ', 'CREATE', 'UPDATE', 'DELETE') and "outcome" = 'ALLOWED' and "patient_id" is not null group by 1, 2`),
+    );
+    expect(rolled.filter((line) => line.startsWith(busy.id))).toHaveLength(3);
   });
 
-  it('counts for MANY_PATIENTS the accesses another instance evaluated (an instance new to the stream reads them from the trail)', async () => {
+  it('prunes the rollups the rules read once no window a tenant may set reaches them', async () => {
+    const { tenant, coordinator } = await tenantWith({});
+    const nurse = await tenant.user('MIDWIFE');
+    const patient = await tenant.patient(coordinator, { team: [nurse] });
+    const another = await tenant.patient(coordinator, { team: [nurse] });
+    await gqlOk(ts.url, PATIENT, { id: patient.id }, nurse.token);
+    const rollups = async () => {
+      await settle();
+      const pairs = await rawSql(ts, `select "patient_id" from "audit_actor_patient" where "tenant_id" = ? and "actor_id" = ?`, [tenant.id, nurse.id]);
+      const hours = await rawSql(ts, `select (extract(epoch from "hour") * 1000)::bigint as ms from "audit_actor_hour" where "tenant_id" = ? and "actor_id" = ?`, [tenant.id, nurse.id]);
+      return { pairs: pairs.map((r) => String(r['patient_id'])), hours: hours.map((r) => Number(r['ms'])).sort() };
+    };
+    const first = await rollups();
+    expect(first.pairs).toEqual([patient.id]);
+    expect(first.hours).toHaveLength(1);
+    try {
+      // Two days on, the first access is past the longest MANY_PATIENTS window (a day), not past the longest baseline (365 days).
+      clock.now = START + 2 * DAY;
+      await gqlOk(ts.url, PATIENT, { id: another.id }, await signIn(ts.url, nurse.email));
+      const later = await rollups();
+      expect(later.pairs).toEqual([another.id]);
+      expect(later.hours).toEqual([first.hours[0], expect.any(Number)]);
+      // A year and more on, both earlier hours have left the longest baseline too.
+      clock.now = START + 400 * DAY;
+      await gqlOk(ts.url, PATIENT, { id: patient.id }, await signIn(ts.url, nurse.email));
+      const muchLater = await rollups();
+      expect(muchLater.hours).toEqual([Math.floor((START + 400 * DAY) / 3_600_000) * 3_600_000]);
+    } finally {
+      clock.now = START;
+    }
+  });
+
+  it('counts for MANY_PATIENTS the accesses another instance evaluated', async () => {
     const { tenant, coordinator } = await tenantWith({ manyPatients: 3, manyPatientsWindowMinutes: 10 });
     const busy = await tenant.user('MIDWIFE');
     const patients = [];
@@ -103,7 +143,7 @@ describe('compliance monitoring rules over the audit trail', () => {
       await gqlOk(other.url, PATIENT, { id: patients[2]!.id }, busy.token);
       await other.server.services.auditTrail.compliance.settle();
       expect(await raised(tenant.id, 'MANY_PATIENTS', busy.id)).toEqual([expect.objectContaining({ details: { patients: 3, windowMinutes: 10 } })]);
-      // And back on the first instance, whose memory of the stream has a gap now: it reads the trail again, and the rule fires once per episode.
+      // And back on the first instance, which evaluated none of the third: the rule fires once per episode.
       await gqlOk(ts.url, PATIENT, { id: patients[0]!.id }, busy.token);
       expect(await raised(tenant.id, 'MANY_PATIENTS', busy.id)).toHaveLength(1);
     } finally {

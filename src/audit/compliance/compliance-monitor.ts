@@ -3,7 +3,7 @@ import { executeBound } from '../../db/bound-query.js';
 import { CLINICAL_ROLES } from '../../db/entities/index.js';
 import type { AppLogger } from '../../logger.js';
 import type { EventBus } from '../../realtime/event-bus.js';
-import { ACCESS_ACTIONS, hoursNear, storedThresholds, type ComplianceRule, type ComplianceThresholds } from './compliance-rules.js';
+import { ACCESS_ACTIONS, hoursNear, storedThresholds, THRESHOLD_RANGES, type ComplianceRule, type ComplianceThresholds } from './compliance-rules.js';
 
 /** Audit records evaluated per transaction. */
 const BATCH = 500;
@@ -13,6 +13,13 @@ const POLL_MS = 30_000;
 const WAKE_DELAY_MS = 1000;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
+/** How often an instance prunes a tenant's rollups, in the stream's time. */
+const PRUNE_EVERY_MS = HOUR_MS;
+/** The history the rules may read, at the longest windows a tenant may set (with an hour to spare). */
+const LONGEST_WINDOW_MS = {
+  manyPatients: THRESHOLD_RANGES.manyPatientsWindowMinutes[1] * MINUTE_MS + HOUR_MS,
+  usualHours: THRESHOLD_RANGES.usualHoursBaselineDays[1] * 24 * HOUR_MS + 3 * HOUR_MS,
+} as const;
 
 /** The bus channel on which a tenant's new compliance events are announced (ids only). */
 export const complianceChannel = (tenantId: string) => `tenant:${tenantId}:compliance`;
@@ -42,21 +49,6 @@ interface Raised {
   readonly details: Record<string, string | number | boolean | null>;
 }
 
-/**
- * For the MANY_PATIENTS rule, per actor: the patients she accessed within the window and when last
- * (ms since the epoch). An instance keeps it from batch to batch while it evaluates a tenant's
- * stream without a gap (`throughSeq` is the cursor it left), so a batch counts from memory instead
- * of re-reading every active actor's window (a clinician with a unit-wide live dashboard adds
- * thousands of records to hers every ten minutes). An actor not yet known is loaded from the trail;
- * the whole state is dropped when another instance evaluated records in between, when the window
- * changed, or when a batch failed.
- */
-interface RecentPatients {
-  readonly throughSeq: string;
-  readonly windowMs: number;
-  readonly byActor: Map<string, Map<string, number>>;
-}
-
 const CLINICAL = new Set<string>(CLINICAL_ROLES);
 const ACCESSES = new Set<string>(ACCESS_ACTIONS);
 const ACCESS_LIST = ACCESS_ACTIONS.map((a) => `'${a}'`).join(', ');
@@ -74,7 +66,8 @@ export class ComplianceMonitor {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
-  private readonly recentPatients = new Map<string, RecentPatients>();
+  /** When this instance last pruned each tenant's rollups (see {@link pruneRollups}), by the stream's clock. */
+  private readonly prunedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -158,10 +151,8 @@ export class ComplianceMonitor {
   /** Evaluates up to one batch of a tenant's unevaluated records; returns how many it read. */
   private async evaluateBatch(tenantId: string): Promise<number> {
     let raisedCount = 0;
-    // Taken out while the batch runs: put back only once the batch has committed.
-    const previous = this.recentPatients.get(tenantId);
-    this.recentPatients.delete(tenantId);
-    const { read, kept } = await this.orm.em.fork().transactional(async (tx): Promise<{ read: number; kept: RecentPatients | null }> => {
+    let prunedThrough: number | null = null;
+    const read = await this.orm.em.fork().transactional(async (tx): Promise<number> => {
       await tx.execute(`insert into "compliance_monitor" ("tenant_id") values (?) on conflict do nothing`, [tenantId]);
       const [cursor] = await tx.execute<Array<{ audit_seq: string; event_seq: string }>>(
         `select "audit_seq", "event_seq" from "compliance_monitor" where "tenant_id" = ? for update`,
@@ -173,7 +164,7 @@ export class ComplianceMonitor {
          from "audit_event" where "tenant_id" = ? and "seq" > ? order by "seq" limit ${BATCH}`,
         [tenantId, cursor!.audit_seq],
       );
-      if (rows.length === 0) return { read: 0, kept: previous ?? null };
+      if (rows.length === 0) return 0;
       const [settings] = await tx.execute<Array<{ thresholds: unknown }>>(`select "thresholds" from "compliance_settings" where "tenant_id" = ?`, [tenantId]);
       const thresholds = storedThresholds(typeof settings?.thresholds === 'string' ? JSON.parse(settings.thresholds) : settings?.thresholds);
       let eventSeq = Number(cursor!.event_seq);
@@ -186,17 +177,18 @@ export class ComplianceMonitor {
           [crypto.randomUUID(), tenantId, String(eventSeq), event.rule, event.actorId, event.patientId, event.auditSeq, JSON.stringify(event.details), asTime(event.occurredMs), asTime(this.now())],
         );
       };
-      const windowMs = thresholds.manyPatientsWindowMinutes * MINUTE_MS;
-      const recent =
-        previous && previous.throughSeq === String(cursor!.audit_seq) && previous.windowMs === windowMs
-          ? previous.byActor
-          : new Map<string, Map<string, number>>();
       await addActorHours(tx, tenantId, rows);
-      await new RuleEvaluation(tx, tenantId, thresholds, store, recent).run(rows);
+      await addActorPatients(tx, tenantId, rows);
+      await new RuleEvaluation(tx, tenantId, thresholds, store).run(rows);
+      const earliest = Math.min(...rows.map((row) => Number(row.occurred_ms)));
+      if (earliest - (this.prunedAt.get(tenantId) ?? -Infinity) >= PRUNE_EVERY_MS) {
+        await pruneRollups(tx, tenantId, earliest);
+        prunedThrough = earliest;
+      }
       await tx.execute(`update "compliance_monitor" set "audit_seq" = ?, "event_seq" = ? where "tenant_id" = ?`, [rows.at(-1)!.seq, String(eventSeq), tenantId]);
-      return { read: rows.length, kept: { throughSeq: String(rows.at(-1)!.seq), windowMs, byActor: recent } };
+      return rows.length;
     });
-    if (kept) this.recentPatients.set(tenantId, kept);
+    if (prunedThrough !== null) this.prunedAt.set(tenantId, prunedThrough);
     if (raisedCount > 0) {
       await this.bus.publish(complianceChannel(tenantId), JSON.stringify({ tenantId })).catch((err: unknown) => this.logger.warn({ err }, 'compliance announce failed'));
     }
@@ -211,8 +203,6 @@ class RuleEvaluation {
     private readonly tenantId: string,
     private readonly t: ComplianceThresholds,
     private readonly store: (event: Raised) => Promise<void>,
-    /** The MANY_PATIENTS state carried over from the previous batch (see {@link RecentPatients}); updated in place. */
-    private readonly recent: Map<string, Map<string, number>>,
   ) {}
 
   async run(rows: readonly StreamRow[]): Promise<void> {
@@ -235,7 +225,7 @@ class RuleEvaluation {
     const histories = await this.usualHourHistories(hourRows);
     for (let i = 0; i < hourRows.length; i++) await this.outsideUsualHours(hourRows[i]!, histories[i]!);
     const actorRows = [...lastOfActor.values()];
-    const patientCounts = await this.recentPatientCounts(rows, actorRows);
+    const patientCounts = await this.recentPatientCounts(actorRows);
     for (let i = 0; i < actorRows.length; i++) await this.manyPatients(actorRows[i]!, patientCounts[i]!);
     const operationRows = [...operations.values()];
     const operationCounts = await this.operationPatientCounts(operationRows);
@@ -287,51 +277,17 @@ class RuleEvaluation {
 
   /**
    * For each of `actorRows` (each actor's last access in the batch): how many distinct patients its
-   * actor accessed in the window before it, up to and including it. Counted from {@link recent}:
-   * actors it does not know yet are loaded from the trail (their accesses in the window before this
-   * batch), then the batch's accesses are applied in order.
+   * actor accessed in the window before it, up to and including it, from the last access per actor
+   * and patient (`audit_actor_patient`, which already holds this batch: see {@link addActorPatients}).
    */
-  private async recentPatientCounts(rows: readonly StreamRow[], actorRows: readonly StreamRow[]): Promise<number[]> {
+  private recentPatientCounts(actorRows: readonly StreamRow[]): Promise<number[]> {
     const windowMs = this.t.manyPatientsWindowMinutes * MINUTE_MS;
-    const missing = actorRows.filter((row) => !this.recent.has(row.actor_id));
-    if (missing.length > 0) {
-      const earliest = Math.min(...rows.map((row) => Number(row.occurred_ms)));
-      const loaded = await this.probe(
-        missing.map((row) => ({ actor_id: row.actor_id })),
-        `select p."i", c."patient_id", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text)
-         cross join lateral (select a."patient_id"::text as patient_id, ((extract(epoch from max(a."occurred_at")) * 1000)::bigint)::text as n
-           from "audit_event" a where a."tenant_id" = $2 and a."actor_id" = p."actor_id" and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED'
-             and a."patient_id" is not null and a."occurred_at" > $3 and a."seq" < $4
-           group by a."patient_id") c`,
-        [this.tenantId, asTime(earliest - windowMs), rows[0]!.seq],
-      );
-      const maps = missing.map((row) => {
-        const patients = new Map<string, number>();
-        this.recent.set(row.actor_id, patients);
-        return patients;
-      });
-      for (const r of loaded as Array<{ i: number; patient_id: string; n: string }>) maps[r.i]!.set(r.patient_id, Number(r.n));
-    }
-    let latest = 0;
-    for (const row of rows) {
-      if (!ACCESSES.has(row.action) || row.outcome !== 'ALLOWED' || !row.patient_id) continue;
-      const patients = this.recent.get(row.actor_id);
-      const at = Number(row.occurred_ms);
-      latest = Math.max(latest, at);
-      if (patients) patients.set(row.patient_id, Math.max(at, patients.get(row.patient_id) ?? 0));
-    }
-    const counts = actorRows.map((row) => {
-      const since = Number(row.occurred_ms) - windowMs;
-      let n = 0;
-      for (const last of this.recent.get(row.actor_id)!.values()) if (last > since) n += 1;
-      return n;
-    });
-    // Forget what has left the window for every later access (and actors with nothing left in it).
-    for (const [actorId, patients] of this.recent) {
-      for (const [patientId, last] of patients) if (last <= latest - windowMs) patients.delete(patientId);
-      if (patients.size === 0) this.recent.delete(actorId);
-    }
-    return counts;
+    return this.counts(
+      actorRows.map((row) => ({ actor_id: row.actor_id, since: asTime(Number(row.occurred_ms) - windowMs) })),
+      `select p."i", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "since" timestamptz)
+       cross join lateral (select count(*) as n from "audit_actor_patient" r where r."tenant_id" = $2 and r."actor_id" = p."actor_id" and r."last_at" > p."since") c`,
+      [this.tenantId],
+    );
   }
 
   /** For each row: how many distinct patients its actor accessed in the row's operation (request), up to and including it. */
@@ -446,4 +402,41 @@ async function addActorHours(tx: EntityManager, tenantId: string, rows: readonly
      on conflict ("tenant_id", "actor_id", "hour") do update set "accesses" = "audit_actor_hour"."accesses" + excluded."accesses"`,
     [JSON.stringify([...counts.values()]), tenantId],
   );
+}
+
+/**
+ * Applies a batch's allowed accesses to the last access per actor and patient
+ * (`audit_actor_patient`), in the transaction that moves the monitor's cursor, like
+ * {@link addActorHours}.
+ */
+async function addActorPatients(tx: EntityManager, tenantId: string, rows: readonly StreamRow[]): Promise<void> {
+  const latest = new Map<string, { actor_id: string; patient_id: string; ms: number }>();
+  for (const row of rows) {
+    if (!ACCESSES.has(row.action) || row.outcome !== 'ALLOWED' || !row.patient_id) continue;
+    const key = `${row.actor_id}\u0000${row.patient_id}`;
+    const ms = Number(row.occurred_ms);
+    const entry = latest.get(key);
+    if (!entry) latest.set(key, { actor_id: row.actor_id, patient_id: row.patient_id, ms });
+    else if (ms > entry.ms) entry.ms = ms;
+  }
+  if (latest.size === 0) return;
+  await executeBound(
+    tx,
+    `insert into "audit_actor_patient" ("tenant_id", "actor_id", "patient_id", "last_at")
+     select $2, p."actor_id", p."patient_id", p."last_at" from jsonb_to_recordset($1::jsonb) as p("actor_id" text, "patient_id" uuid, "last_at" timestamptz)
+     on conflict ("tenant_id", "actor_id", "patient_id") do update set "last_at" = greatest("audit_actor_patient"."last_at", excluded."last_at")`,
+    [JSON.stringify([...latest.values()].map((e) => ({ actor_id: e.actor_id, patient_id: e.patient_id, last_at: asTime(e.ms) }))), tenantId],
+  );
+}
+
+/**
+ * Deletes what no rule can read any more, counted back from `earliestMs`, the oldest record of the
+ * batch being evaluated (the stream is evaluated in order, so no later batch reaches further back):
+ * last accesses older than the longest MANY_PATIENTS window a tenant may set, and hourly counts
+ * older than the longest usual-hours baseline. Bounds by the settings' limits, not the tenant's
+ * current values, so raising a threshold later still finds its history.
+ */
+async function pruneRollups(tx: EntityManager, tenantId: string, earliestMs: number): Promise<void> {
+  await executeBound(tx, `delete from "audit_actor_patient" where "tenant_id" = $1 and "last_at" <= $2`, [tenantId, asTime(earliestMs - LONGEST_WINDOW_MS.manyPatients)]);
+  await executeBound(tx, `delete from "audit_actor_hour" where "tenant_id" = $1 and "hour" < $2`, [tenantId, asTime(earliestMs - LONGEST_WINDOW_MS.usualHours)]);
 }

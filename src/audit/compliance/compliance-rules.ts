@@ -37,7 +37,7 @@ export const DEFAULT_THRESHOLDS: ComplianceThresholds = Object.freeze({
 });
 
 /** Accepted range of each threshold (inclusive). */
-const RANGES: Readonly<Record<keyof ComplianceThresholds, readonly [number, number]>> = {
+export const THRESHOLD_RANGES: Readonly<Record<keyof ComplianceThresholds, readonly [number, number]>> = {
   failedLogins: [2, 1000],
   failedLoginWindowMinutes: [1, 1440],
   usualHoursMinHistory: [1, 100_000],
@@ -53,10 +53,10 @@ const RANGES: Readonly<Record<keyof ComplianceThresholds, readonly [number, numb
  */
 export function mergeThresholds(current: ComplianceThresholds, change: Partial<Record<keyof ComplianceThresholds, number | null | undefined>>): ComplianceThresholds {
   const next: Record<string, number> = { ...current };
-  for (const key of Object.keys(RANGES) as Array<keyof ComplianceThresholds>) {
+  for (const key of Object.keys(THRESHOLD_RANGES) as Array<keyof ComplianceThresholds>) {
     const value = change[key];
     if (value === undefined || value === null) continue;
-    const [min, max] = RANGES[key];
+    const [min, max] = THRESHOLD_RANGES[key];
     if (!Number.isInteger(value) || value < min || value > max) throw BadInputError.field(`input.${key}`, `input.${key} must be a whole number from ${min} to ${max}.`);
     next[key] = value;
   }
@@ -67,7 +67,7 @@ export function mergeThresholds(current: ComplianceThresholds, change: Partial<R
 export function storedThresholds(stored: unknown): ComplianceThresholds {
   const merged: Record<string, number> = { ...DEFAULT_THRESHOLDS };
   if (stored && typeof stored === 'object') {
-    for (const key of Object.keys(RANGES)) {
+    for (const key of Object.keys(THRESHOLD_RANGES)) {
       const value = (stored as Record<string, unknown>)[key];
       if (typeof value === 'number' && Number.isInteger(value)) merged[key] = value;
     }

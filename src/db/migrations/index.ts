@@ -17,6 +17,7 @@ import { Migration20261203090000QuietHours } from './20261203090000-quiet-hours.
 import { Migration20261203100000EncryptChangeNotes } from './20261203100000-encrypt-change-notes.js';
 import { Migration20261203100100StatusUpdateSoftDelete } from './20261203100100-status-update-soft-delete.js';
 import { Migration20261203200000AuditActorHours } from './20261203200000-audit-actor-hours.js';
+import { Migration20261204040000AuditActorPatients } from './20261204040000-audit-actor-patients.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -42,4 +43,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203100000EncryptChangeNotes', class: Migration20261203100000EncryptChangeNotes },
   { name: 'Migration20261203100100StatusUpdateSoftDelete', class: Migration20261203100100StatusUpdateSoftDelete },
   { name: 'Migration20261203200000AuditActorHours', class: Migration20261203200000AuditActorHours },
+  { name: 'Migration20261204040000AuditActorPatients', class: Migration20261204040000AuditActorPatients },
 ];
