@@ -32,6 +32,7 @@ import { LiveFeed } from './realtime/live-feed.js';
 import { MailboxHub } from './crypto/signal/mailbox-hub.js';
 import { LiveMetrics } from './realtime/live-metrics.js';
 import { auditedExecute, createSharedSubscribe } from './realtime/shared-execution.js';
+import { SharedPayloads } from './realtime/shared-serialisation.js';
 import { MemoryEventBus } from './realtime/memory-event-bus.js';
 import { OutboxRelay } from './realtime/outbox-relay.js';
 import { RedisEventBus } from './realtime/redis-event-bus.js';
@@ -230,7 +231,9 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       else done(false, 403, 'Forbidden');
     },
   });
+  const sharedPayloads = new SharedPayloads(metrics);
   wsServer.on('connection', (socket) => {
+    sharedPayloads.attach(socket);
     metrics.sockets.inc();
     socket.once('close', () => metrics.sockets.dec());
   });
@@ -238,11 +241,18 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     socket: WebSocket;
     request: IncomingMessage;
     actor?: Actor;
+    /**
+     * Names the connection in request ids (`<connection>/<operation id>`): operation ids are the
+     * client's choice and repeat across clients, so alone they would not identify an operation in
+     * the audit trail.
+     */
+    connectionId?: string;
   }
   const wsDisposable = useServer<Record<string, unknown>, { actor?: Actor }>(
     {
       schema,
       subscribe: createSharedSubscribe(metrics),
+      jsonMessageReplacer: sharedPayloads.replacer,
       execute: auditedExecute,
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
@@ -274,7 +284,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload, validationRules),
       context: (ctx, id) => {
         const extra = ctx.extra as WsExtra;
-        return createRequestContext(services, database.orm.em, extra.actor ?? null, 'ws', `${id}`, (code, reason) => extra.socket.close(code, reason),
+        extra.connectionId ??= crypto.randomUUID();
+        return createRequestContext(services, database.orm.em, extra.actor ?? null, 'ws', `${extra.connectionId}/${id}`, (code, reason) => extra.socket.close(code, reason),
           clientAddress(extra.request, config.trustedProxyHops), extra.request.headers['user-agent'] ?? null);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => normaliseError(e.toJSON(), e)),

@@ -107,12 +107,18 @@ export class PhiAccessRecorder {
   }
 }
 
-/** The audit records of an operation's accesses and events, as `actor`'s, from `origin`. */
+const NO_DETAILS: AuditEntryInput['details'] = Object.freeze({});
+
+/**
+ * The audit records of an operation's accesses and events, as `actor`'s, from `origin`; each
+ * access record carries `accessDetails` (a live delivery's event number).
+ */
 export function auditEntriesFor(
   actor: Actor,
   origin: RequestOrigin,
   accesses: readonly PatientAccessSummary[],
   events: readonly NamedAuditEvent[] = [],
+  accessDetails: AuditEntryInput['details'] = NO_DETAILS,
 ): AuditEntryInput[] {
   // Each record is built with its properties listed (not spread from a shared base): a live event
   // reaching a thousand subscribers builds a thousand of these, and spreads cost several times more.
@@ -131,7 +137,7 @@ export function auditEntriesFor(
     details,
   });
   const entries: AuditEntryInput[] = [];
-  for (const a of accesses) entries.push(entry(a.patientId, a.action, a.fields, a.purpose, a.outcome, {}));
+  for (const a of accesses) entries.push(entry(a.patientId, a.action, a.fields, a.purpose, a.outcome, accessDetails));
   for (const e of events) entries.push(entry(e.patientId, e.action, e.fields ?? [], e.purpose, e.outcome, e.details ?? {}));
   return entries;
 }

@@ -35,6 +35,12 @@ export class LiveMetrics {
     help: 'GraphQL executions of live events; subscribers with the same operation and grant share one.',
     registers: [this.registry],
   });
+  /** Live results serialised to JSON (once per shared result, whatever the number of its subscribers). */
+  readonly payloadSerialisations = new Counter({
+    name: 'cradle_live_payload_serialisations_total',
+    help: 'Live results serialised to JSON; subscribers sharing a result share its JSON.',
+    registers: [this.registry],
+  });
   /** Subscribers cut off because their send buffer filled up. */
   readonly slowConsumersDropped = new Counter({
     name: 'cradle_slow_consumers_dropped_total',

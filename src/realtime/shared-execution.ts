@@ -48,6 +48,9 @@ type ResultCache = WeakMap<StatusUpdateView, Map<string, Map<string, Promise<Eve
 /**
  * Audits one delivered event as a READ by this subscriber of the fields it carried (plus anything
  * refused meanwhile), and waits until the records are durable, before the event is handed over.
+ * The records are appended together (so their sequence numbers are consecutive), and each access
+ * record carries the event's number on the subscription (`details.liveEvent`, set only here): the
+ * compliance monitor relies on both to count a delivery's patients without reading the trail.
  */
 async function auditDelivery(ctx: RequestContext, execution: EventExecution, eventNumber: number): Promise<void> {
   const actor = ctx.access.actor;
@@ -55,7 +58,7 @@ async function auditDelivery(ctx: RequestContext, execution: EventExecution, eve
   if (!actor) return;
   const origin = { requestId: `${ctx.requestId}#${eventNumber}`, clientIp: ctx.clientIp, userAgent: ctx.userAgent };
   const accesses = stray ? [...execution.accesses, ...stray.accesses] : execution.accesses;
-  await ctx.services.audit.append(auditEntriesFor(actor, origin, accesses, stray?.events));
+  await ctx.services.audit.append(auditEntriesFor(actor, origin, accesses, stray?.events, { liveEvent: eventNumber }));
 }
 
 async function* mapEvents(

@@ -85,7 +85,7 @@ describe('audit collection: every path that reads or writes PHI is audited, once
       await live.waitFor(1);
       const reads = (await rowsAfter(before)).filter((r) => r.actor_id === midwife.id);
       expect(reads).toHaveLength(1);
-      expect(reads[0]).toMatchObject({ action: 'READ', outcome: 'ALLOWED', purpose: 'TREATMENT', request_id: expect.stringMatching(/#1$/) });
+      expect(reads[0]).toMatchObject({ action: 'READ', outcome: 'ALLOWED', purpose: 'TREATMENT', request_id: expect.stringMatching(/^[0-9a-f-]{36}\/[^/]+#1$/) });
       expect(reads[0]!.fields).toEqual(expect.arrayContaining(['StatusUpdate.data', 'StatusUpdate.patient', 'Patient.familyName']));
       live.stop();
     } finally {

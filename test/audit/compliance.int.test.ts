@@ -163,6 +163,32 @@ describe('compliance monitoring rules over the audit trail', () => {
     expect(await raised(tenant.id, 'BULK_EXPORT', exporter.id)).toEqual([expect.objectContaining({ details: expect.objectContaining({ patients: 3 }) })]);
   });
 
+  it('counts for BULK_EXPORT an operation\'s records evaluated in an earlier batch', async () => {
+    const { tenant, coordinator } = await tenantWith({ bulkExportRecords: 3 });
+    const exporter = await tenant.user('MIDWIFE');
+    const patients = [];
+    for (let i = 0; i < 3; i++) patients.push(await tenant.patient(coordinator, { team: [exporter] }));
+    const requestId = `bulk-${crypto.randomUUID()}`;
+    const read = (patientId: string) => ({
+      tenantId: tenant.id,
+      actor: { type: 'USER' as const, userId: exporter.id, role: 'MIDWIFE' as const },
+      patientId,
+      action: 'READ' as const,
+      fields: ['Patient.givenName'],
+      purpose: 'TREATMENT' as const,
+      outcome: 'ALLOWED' as const,
+      requestId,
+      clientIp: null,
+      userAgent: null,
+      details: {},
+    });
+    // One operation whose records reach the monitor in two batches: two patients, then a third.
+    await ts.server.services.audit.append([read(patients[0]!.id), read(patients[1]!.id)]);
+    expect(await raised(tenant.id, 'BULK_EXPORT', exporter.id)).toEqual([]);
+    await ts.server.services.audit.append([read(patients[2]!.id)]);
+    expect(await raised(tenant.id, 'BULK_EXPORT', exporter.id)).toEqual([expect.objectContaining({ details: { requestId, patients: 3 } })]);
+  });
+
   it('raises BREAK_GLASS for every emergency access and NEVER_ON_CARE_TEAM for the first access of someone never on her team', async () => {
     const { tenant, coordinator } = await tenantWith({});
     const member = await tenant.user('MIDWIFE');

@@ -65,12 +65,16 @@ describe('/metrics', () => {
       const client = wsClient(ts.wsUrl, user.token);
       subscribers.push({ client, live: await subscribeLive(ts, client, PATIENT_UPDATES) });
     }
-    const before = sample(await scrape(), 'cradle_live_executions_total');
+    const before = await scrape();
     const logged = await logFeeding(ts.url, patient);
     for (const { live } of subscribers) expect(receivedIds(await live.waitFor(1).then(() => live))).toEqual([logged.id]);
-    const after = sample(await scrape(), 'cradle_live_executions_total');
+    const after = await scrape();
     // Three midwife subscriptions share one execution; the lactation consultant's grant differs.
-    expect(after - before).toBe(2);
+    expect(sample(after, 'cradle_live_executions_total') - sample(before, 'cradle_live_executions_total')).toBe(2);
+    // And its JSON: serialised once per execution, not once per subscriber.
+    expect(sample(after, 'cradle_live_payload_serialisations_total') - sample(before, 'cradle_live_payload_serialisations_total')).toBe(2);
+    const [first, ...others] = subscribers.slice(0, 3).map(({ live }) => JSON.stringify(live.received[0]));
+    for (const other of others) expect(other).toEqual(first);
     for (const { client, live } of subscribers) {
       live.stop();
       await client.dispose();

@@ -55,6 +55,22 @@ const ACCESS_LIST = ACCESS_ACTIONS.map((a) => `'${a}'`).join(', ');
 const asTime = (ms: number) => new Date(ms).toISOString();
 
 /**
+ * Facts an instance keeps between batches so that a rule need not read them again (a live
+ * dashboard's clinician brings the same actor, patient and hour into every batch). Only facts that
+ * cannot be undone are kept:
+ * - `teamMembers`: (tenant, user, patient) where the user has been on the patient's care team; a
+ *   membership, current or past, is never deleted.
+ * - `usualHours`: (tenant, actor, UTC hour, thresholds) where OUTSIDE_USUAL_HOURS cannot fire for
+ *   any access in that hour: the baseline of every access in an hour is the same set of whole hours
+ *   (those that ended at least an hour before the hour began, back to the baseline's start), and
+ *   evaluated records do not reach back into it.
+ */
+interface KnownFacts {
+  readonly teamMembers: RememberedFacts;
+  readonly usualHours: RememberedFacts;
+}
+
+/**
  * Runs the compliance rules (see `compliance-rules.ts`) over each tenant's audit stream, in order,
  * from a durable cursor (`compliance_monitor.audit_seq`): each batch of records is evaluated and
  * its events stored in the transaction that moves the cursor, under the cursor's row lock, so
@@ -66,6 +82,8 @@ export class ComplianceMonitor {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
+  /** What this instance has established for the rules (see {@link KnownFacts}). */
+  private readonly known: KnownFacts = { teamMembers: new RememberedFacts(200_000), usualHours: new RememberedFacts(100_000) };
   /** When this instance last pruned each tenant's rollups (see {@link pruneRollups}), by the stream's clock. */
   private readonly prunedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -161,8 +179,11 @@ export class ComplianceMonitor {
       const rows = await tx.execute<StreamRow[]>(
         `select "seq", "actor_type", "actor_id", "actor_role", "patient_id", "action", "purpose", "outcome", "request_id", "details",
            ((extract(epoch from "occurred_at") * 1000)::bigint)::text as "occurred_ms"
-         from "audit_event" where "tenant_id" = ? and "seq" > ? order by "seq" limit ${BATCH}`,
-        [tenantId, cursor!.audit_seq],
+         from "audit_event" where "tenant_id" = ? and "seq" > ? and "seq" <= ? order by "seq"`,
+        // A tenant's sequence numbers are consecutive, so the next batch is a closed range: read
+        // as such whatever the planner believes about the table (a bare "order by … limit" over a
+        // fast-growing trail whose statistics lag was planned as a read of everything after the cursor).
+        [tenantId, cursor!.audit_seq, String(Number(cursor!.audit_seq) + BATCH)],
       );
       if (rows.length === 0) return 0;
       const [settings] = await tx.execute<Array<{ thresholds: unknown }>>(`select "thresholds" from "compliance_settings" where "tenant_id" = ?`, [tenantId]);
@@ -179,7 +200,7 @@ export class ComplianceMonitor {
       };
       await addActorHours(tx, tenantId, rows);
       await addActorPatients(tx, tenantId, rows);
-      await new RuleEvaluation(tx, tenantId, thresholds, store).run(rows);
+      await new RuleEvaluation(tx, tenantId, thresholds, store, this.known).run(rows);
       const earliest = Math.min(...rows.map((row) => Number(row.occurred_ms)));
       if (earliest - (this.prunedAt.get(tenantId) ?? -Infinity) >= PRUNE_EVERY_MS) {
         await pruneRollups(tx, tenantId, earliest);
@@ -203,11 +224,16 @@ class RuleEvaluation {
     private readonly tenantId: string,
     private readonly t: ComplianceThresholds,
     private readonly store: (event: Raised) => Promise<void>,
+    private readonly known: KnownFacts,
   ) {}
 
   async run(rows: readonly StreamRow[]): Promise<void> {
     const lastOfActor = new Map<string, StreamRow>();
     const operations = new Map<string, StreamRow>();
+    /** Per actor and request: the distinct patients of its accesses in this batch. */
+    const operationPatients = new Map<string, Set<string>>();
+    /** Per actor and request: whether records of it may precede this batch (see {@link operationPatientCounts}). */
+    const operationMayStartEarlier = new Map<string, boolean>();
     const pairs = new Map<string, StreamRow>();
     const hours = new Map<string, StreamRow>();
     for (const row of rows) {
@@ -215,20 +241,36 @@ class RuleEvaluation {
       if (row.action === 'EMERGENCY_ACCESS_REQUESTED') await this.breakGlass(row);
       if (!ACCESSES.has(row.action) || row.outcome !== 'ALLOWED' || row.actor_type !== 'USER' || !row.patient_id) continue;
       lastOfActor.set(row.actor_id, row);
-      if (row.request_id) operations.set(`${row.actor_id}\u0000${row.request_id}`, row);
+      if (row.request_id) {
+        const key = `${row.actor_id}\u0000${row.request_id}`;
+        operations.set(key, row);
+        const patients = operationPatients.get(key);
+        if (patients) patients.add(row.patient_id);
+        else operationPatients.set(key, new Set([row.patient_id]));
+        // A live delivery's records are consecutive: only the one whose record opens the batch can have begun in the previous one.
+        operationMayStartEarlier.set(key, (operationMayStartEarlier.get(key) ?? false) || liveEventOf(row) === null || row.request_id === rows[0]!.request_id);
+      }
       if (CLINICAL.has(row.actor_role ?? '') && (row.purpose === 'TREATMENT' || row.purpose === 'EMERGENCY')) pairs.set(`${row.actor_id}\u0000${row.patient_id}`, row);
       hours.set(`${row.actor_id}\u0000${Math.floor(Number(row.occurred_ms) / HOUR_MS)}`, row);
     }
     // Each rule reads its history for every probe of the batch in one statement (a batch of
     // deliveries to a unit-wide dashboard has a thousand actors); events are raised in batch order.
-    const hourRows = [...hours.values()];
+    const usualKey = (row: StreamRow) => {
+      const at = Number(row.occurred_ms);
+      const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
+      // An access at the very start of an hour also counts the hour its baseline begins with.
+      return `${this.tenantId}\u0000${row.actor_id}\u0000${hour}\u0000${at === hour}\u0000${this.t.usualHoursBaselineDays}\u0000${this.t.usualHoursMinHistory}`;
+    };
+    const hourRows = [...hours.values()].filter((row) => !this.known.usualHours.has(usualKey(row)));
     const histories = await this.usualHourHistories(hourRows);
-    for (let i = 0; i < hourRows.length; i++) await this.outsideUsualHours(hourRows[i]!, histories[i]!);
+    for (let i = 0; i < hourRows.length; i++) {
+      if (await this.outsideUsualHours(hourRows[i]!, histories[i]!)) this.known.usualHours.add(usualKey(hourRows[i]!));
+    }
     const actorRows = [...lastOfActor.values()];
     const patientCounts = await this.recentPatientCounts(actorRows);
     for (let i = 0; i < actorRows.length; i++) await this.manyPatients(actorRows[i]!, patientCounts[i]!);
     const operationRows = [...operations.values()];
-    const operationCounts = await this.operationPatientCounts(operationRows);
+    const operationCounts = await this.operationPatientCounts(operationRows, [...operationPatients.values()], [...operationMayStartEarlier.values()], rows[0]!.seq);
     for (let i = 0; i < operationRows.length; i++) await this.bulkExport(operationRows[i]!, operationCounts[i]!);
     const pairRows = [...pairs.values()];
     const members = await this.careTeamMembers(pairRows);
@@ -290,21 +332,54 @@ class RuleEvaluation {
     );
   }
 
-  /** For each row: how many distinct patients its actor accessed in the row's operation (request), up to and including it. */
-  private operationPatientCounts(rows: readonly StreamRow[]): Promise<number[]> {
-    return this.counts(
-      rows.map((row) => ({ actor_id: row.actor_id, request_id: row.request_id, seq: row.seq })),
+  /**
+   * For each of `rows` (each operation's last access in the batch): how many distinct patients its
+   * actor accessed in the operation (request), up to and including it. An operation whose records
+   * all lie in this batch is counted from `batchPatients` (its patients in the batch). Which ones
+   * may have records before the batch: not a live delivery that does not open the batch (its
+   * records are appended together, so they are consecutive; see `auditDelivery`); of the others
+   * (`mayStartEarlier`), one statement finds those that do (an index range, empty for nearly all),
+   * and only those are counted from the trail.
+   */
+  private async operationPatientCounts(
+    rows: readonly StreamRow[],
+    batchPatients: ReadonlyArray<ReadonlySet<string>>,
+    mayStartEarlier: readonly boolean[],
+    batchFirstSeq: string,
+  ): Promise<number[]> {
+    const counts = batchPatients.map((patients) => patients.size);
+    const candidates = rows.map((_, i) => i).filter((i) => mayStartEarlier[i]);
+    if (candidates.length === 0) return counts;
+    const found = await this.probe(
+      candidates.map((i) => ({ request_id: rows[i]!.request_id })),
+      // Lateral with a limit: one index probe per operation, never a hash of the tenant's whole trail
+      // (what a semi-join became when the table's statistics lagged behind its growth).
+      `select p."i", 0 as n from jsonb_to_recordset($1::jsonb) as p("i" int, "request_id" text)
+       cross join lateral (select 1 from "audit_event" a where a."tenant_id" = $2 and a."request_id" = p."request_id" and a."seq" < $3 limit 1) e`,
+      [this.tenantId, batchFirstSeq],
+    );
+    if (found.length === 0) return counts;
+    const started = found.map((r) => candidates[r.i]!);
+    const earlier = started.map((i) => rows[i]!);
+    const full = await this.counts(
+      earlier.map((row) => ({ actor_id: row.actor_id, request_id: row.request_id, seq: row.seq })),
       `select p."i", c."n" from jsonb_to_recordset($1::jsonb) as p("i" int, "actor_id" text, "request_id" text, "seq" bigint)
        cross join lateral (select count(distinct a."patient_id") as n from "audit_event" a where a."tenant_id" = $2 and a."actor_id" = p."actor_id"
          and a."request_id" = p."request_id" and a."action" in (${ACCESS_LIST}) and a."outcome" = 'ALLOWED' and a."seq" <= p."seq") c`,
       [this.tenantId],
     );
+    for (let k = 0; k < started.length; k++) counts[started[k]!] = full[k]!;
+    return counts;
   }
 
   /** For each row: whether its actor has ever been on the patient's care team (current or past membership). */
   private async careTeamMembers(rows: readonly StreamRow[]): Promise<boolean[]> {
+    const keyOf = (row: StreamRow) => `${this.tenantId}\u0000${row.actor_id}\u0000${row.patient_id}`;
+    const known = rows.map((row) => this.known.teamMembers.has(keyOf(row)));
+    const unknown = rows.filter((_, i) => !known[i]);
+    if (unknown.length === 0) return known;
     const n = await this.counts(
-      rows.map((row) => ({ actor_id: row.actor_id, patient_id: row.patient_id })),
+      unknown.map((row) => ({ actor_id: row.actor_id, patient_id: row.patient_id })),
       // The actor (a clinician: a user id, so a UUID) is compared as a UUID, so the user index
       // applies; cast the other way, every member of the patient's team would be read, and a
       // unit-wide dashboard's patients have a thousand.
@@ -313,7 +388,13 @@ class RuleEvaluation {
          and m."patient_id" = p."patient_id") c`,
       [this.tenantId],
     );
-    return n.map((count) => count > 0);
+    let k = 0;
+    return known.map((member, i) => {
+      if (member) return true;
+      const found = n[k++]! > 0;
+      if (found) this.known.teamMembers.add(keyOf(rows[i]!));
+      return found;
+    });
   }
 
   private async count(sql: string, params: unknown[]): Promise<number> {
@@ -351,14 +432,16 @@ class RuleEvaluation {
     await this.raise('BREAK_GLASS', row, { emergencyAccessId: typeof details['emergencyAccessId'] === 'string' ? details['emergencyAccessId'] : null });
   }
 
-  private async outsideUsualHours(row: StreamRow, history: ReadonlyArray<{ h: number; n: number }>): Promise<void> {
+  /** Raises OUTSIDE_USUAL_HOURS if due; returns whether the baseline rules it out for the whole hour (no history to speak of, or a usual hour). */
+  private async outsideUsualHours(row: StreamRow, history: ReadonlyArray<{ h: number; n: number }>): Promise<boolean> {
     const at = Number(row.occurred_ms);
     const hour = new Date(at).getUTCHours();
     const total = history.reduce((sum, r) => sum + r.n, 0);
-    if (total < this.t.usualHoursMinHistory) return;
-    if (history.some((r) => hoursNear(r.h, hour))) return;
-    if (await this.firedSince('OUTSIDE_USUAL_HOURS', row.actor_id, at - HOUR_MS)) return;
+    if (total < this.t.usualHoursMinHistory) return true;
+    if (history.some((r) => hoursNear(r.h, hour))) return true;
+    if (await this.firedSince('OUTSIDE_USUAL_HOURS', row.actor_id, at - HOUR_MS)) return false;
     await this.raise('OUTSIDE_USUAL_HOURS', row, { hourUtc: hour, baselineAccesses: total });
+    return false;
   }
 
   private async manyPatients(row: StreamRow, patients: number): Promise<void> {
@@ -439,4 +522,30 @@ async function addActorPatients(tx: EntityManager, tenantId: string, rows: reado
 async function pruneRollups(tx: EntityManager, tenantId: string, earliestMs: number): Promise<void> {
   await executeBound(tx, `delete from "audit_actor_patient" where "tenant_id" = $1 and "last_at" <= $2`, [tenantId, asTime(earliestMs - LONGEST_WINDOW_MS.manyPatients)]);
   await executeBound(tx, `delete from "audit_actor_hour" where "tenant_id" = $1 and "hour" < $2`, [tenantId, asTime(earliestMs - LONGEST_WINDOW_MS.usualHours)]);
+}
+
+/**
+ * Facts an instance has established about a tenant's stream that later batches can rely on, as
+ * keys: at most `limit`, past which the set starts over (a fact forgotten is read again).
+ */
+class RememberedFacts {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly limit: number) {}
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  add(key: string): void {
+    if (this.keys.size >= this.limit) this.keys.clear();
+    this.keys.add(key);
+  }
+}
+
+/** The event number a live delivery's access record carries (`details.liveEvent`, see `auditDelivery`), or null for any other record. */
+function liveEventOf(row: StreamRow): number | null {
+  const details = typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, unknown>) : row.details;
+  const n = details?.['liveEvent'];
+  return typeof n === 'number' ? n : null;
 }

@@ -9,6 +9,9 @@ import { tenantIsolationSql } from './20261123090000-row-level-security.js';
  * per delivered update. Derived data, like `audit_actor_hour`: the monitor applies each batch in the
  * transaction that moves its cursor, so any instance evaluating the stream reads the same state.
  *
+ * No index on `last_at`: each batch moves it for every active pair, and without one PostgreSQL can
+ * update those rows in place (HOT); the hourly prune reads the tenant's rows, at most a day of pairs.
+ *
  * The monitor prunes rows older than the longest window a tenant may set (a day), so the backfill
  * takes only the last day of the records already evaluated (those after a tenant's cursor are
  * applied when the monitor reaches them).
@@ -21,7 +24,6 @@ export class Migration20261204040000AuditActorPatients extends Migration {
       "patient_id" uuid not null,
       "last_at" timestamptz not null,
       primary key ("tenant_id", "actor_id", "patient_id"));`);
-    this.addSql(`create index "audit_actor_patient_last_index" on "audit_actor_patient" ("tenant_id", "last_at");`);
     for (const statement of tenantIsolationSql('audit_actor_patient')) this.addSql(statement);
     this.addSql(`insert into "audit_actor_patient" ("tenant_id", "actor_id", "patient_id", "last_at")
       select a."tenant_id", a."actor_id", a."patient_id", timestamptz 'epoch' + max((extract(epoch from a."occurred_at") * 1000)::bigint) * interval '1 millisecond'

@@ -18,6 +18,7 @@ import { Migration20261203100000EncryptChangeNotes } from './20261203100000-encr
 import { Migration20261203100100StatusUpdateSoftDelete } from './20261203100100-status-update-soft-delete.js';
 import { Migration20261203200000AuditActorHours } from './20261203200000-audit-actor-hours.js';
 import { Migration20261204040000AuditActorPatients } from './20261204040000-audit-actor-patients.js';
+import { Migration20261204050000AuditRequestSeqIndex } from './20261204050000-audit-request-seq-index.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -44,4 +45,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203100100StatusUpdateSoftDelete', class: Migration20261203100100StatusUpdateSoftDelete },
   { name: 'Migration20261203200000AuditActorHours', class: Migration20261203200000AuditActorHours },
   { name: 'Migration20261204040000AuditActorPatients', class: Migration20261204040000AuditActorPatients },
+  { name: 'Migration20261204050000AuditRequestSeqIndex', class: Migration20261204050000AuditRequestSeqIndex },
 ];
