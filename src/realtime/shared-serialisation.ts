@@ -47,8 +47,8 @@ export class SharedPayloads {
 
   /** Makes `socket.send` put the waiting payload's JSON in place of the placeholder. */
   attach(socket: WebSocket): void {
-    const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
-    (socket as { send: (data: unknown, ...rest: unknown[]) => void }).send = (data, ...rest) => {
+    const send = socket.send.bind(socket) as (data: unknown, options?: unknown, cb?: unknown) => void;
+    (socket as { send: (data: unknown, options?: unknown, cb?: unknown) => void }).send = (data, options, cb) => {
       const json = this.waiting;
       if (json !== null && typeof data === 'string') {
         this.waiting = null;
@@ -57,7 +57,7 @@ export class SharedPayloads {
         const at = data.lastIndexOf(PLACEHOLDER_JSON);
         if (at >= 0) data = data.slice(0, at) + json + data.slice(at + PLACEHOLDER_JSON.length);
       }
-      send(data, ...rest);
+      send(data, options, cb);
     };
   }
 }

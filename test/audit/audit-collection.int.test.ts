@@ -86,6 +86,8 @@ describe('audit collection: every path that reads or writes PHI is audited, once
       const reads = (await rowsAfter(before)).filter((r) => r.actor_id === midwife.id);
       expect(reads).toHaveLength(1);
       expect(reads[0]).toMatchObject({ action: 'READ', outcome: 'ALLOWED', purpose: 'TREATMENT', request_id: expect.stringMatching(/^[0-9a-f-]{36}\/[^/]+#1$/) });
+      // Marked as the subscription's first event: the compliance monitor counts a delivery's patients from it.
+      expect(reads[0]!.details).toEqual({ liveEvent: 1 });
       expect(reads[0]!.fields).toEqual(expect.arrayContaining(['StatusUpdate.data', 'StatusUpdate.patient', 'Patient.familyName']));
       live.stop();
     } finally {
