@@ -55,6 +55,19 @@ export interface KnownFacts {
   readonly usualHours: RememberedFacts;
 }
 
+/** One operation (actor and request) among a batch's allowed accesses. */
+interface OperationInBatch {
+  /** Its last access in the batch. */
+  last: StreamRow;
+  /** The distinct patients of its accesses in the batch. */
+  readonly patients: Set<string>;
+  /**
+   * Whether records of it may precede the batch: any operation but a live delivery, whose records
+   * are appended together (consecutive; see `auditDelivery`), unless its record opens the batch.
+   */
+  mayStartEarlier: boolean;
+}
+
 /** The rules applied to one batch of a tenant's audit records, inside the monitor's transaction. */
 export class RuleEvaluation {
   constructor(
@@ -67,11 +80,7 @@ export class RuleEvaluation {
 
   async run(rows: readonly StreamRow[]): Promise<void> {
     const lastOfActor = new Map<string, StreamRow>();
-    const operations = new Map<string, StreamRow>();
-    /** Per actor and request: the distinct patients of its accesses in this batch. */
-    const operationPatients = new Map<string, Set<string>>();
-    /** Per actor and request: whether records of it may precede this batch (see {@link operationPatientCounts}). */
-    const operationMayStartEarlier = new Map<string, boolean>();
+    const operations = new Map<string, OperationInBatch>();
     const pairs = new Map<string, StreamRow>();
     const hours = new Map<string, StreamRow>();
     for (const row of rows) {
@@ -81,12 +90,15 @@ export class RuleEvaluation {
       lastOfActor.set(row.actor_id, row);
       if (row.request_id) {
         const key = `${row.actor_id}\u0000${row.request_id}`;
-        operations.set(key, row);
-        const patients = operationPatients.get(key);
-        if (patients) patients.add(row.patient_id);
-        else operationPatients.set(key, new Set([row.patient_id]));
         // A live delivery's records are consecutive: only the one whose record opens the batch can have begun in the previous one.
-        operationMayStartEarlier.set(key, (operationMayStartEarlier.get(key) ?? false) || liveEventOf(row) === null || row.request_id === rows[0]!.request_id);
+        const mayStartEarlier = liveEventOf(row) === null || row.request_id === rows[0]!.request_id;
+        const operation = operations.get(key);
+        if (!operation) operations.set(key, { last: row, patients: new Set([row.patient_id]), mayStartEarlier });
+        else {
+          operation.last = row;
+          operation.patients.add(row.patient_id);
+          operation.mayStartEarlier ||= mayStartEarlier;
+        }
       }
       if (CLINICAL.has(row.actor_role ?? '') && (row.purpose === 'TREATMENT' || row.purpose === 'EMERGENCY')) pairs.set(`${row.actor_id}\u0000${row.patient_id}`, row);
       hours.set(`${row.actor_id}\u0000${Math.floor(Number(row.occurred_ms) / HOUR_MS)}`, row);
@@ -107,9 +119,9 @@ export class RuleEvaluation {
     const actorRows = [...lastOfActor.values()];
     const patientCounts = await this.recentPatientCounts(actorRows);
     for (let i = 0; i < actorRows.length; i++) await this.manyPatients(actorRows[i]!, patientCounts[i]!);
-    const operationRows = [...operations.values()];
-    const operationCounts = await this.operationPatientCounts(operationRows, [...operationPatients.values()], [...operationMayStartEarlier.values()], rows[0]!.seq);
-    for (let i = 0; i < operationRows.length; i++) await this.bulkExport(operationRows[i]!, operationCounts[i]!);
+    const operationList = [...operations.values()];
+    const operationCounts = await this.operationPatientCounts(operationList, rows[0]!.seq);
+    for (let i = 0; i < operationList.length; i++) await this.bulkExport(operationList[i]!.last, operationCounts[i]!);
     const pairRows = [...pairs.values()];
     const members = await this.careTeamMembers(pairRows);
     for (let i = 0; i < pairRows.length; i++) if (!members[i]) await this.neverOnCareTeam(pairRows[i]!);
@@ -171,22 +183,16 @@ export class RuleEvaluation {
   }
 
   /**
-   * For each of `rows` (each operation's last access in the batch): how many distinct patients its
-   * actor accessed in the operation (request), up to and including it. An operation whose records
-   * all lie in this batch is counted from `batchPatients` (its patients in the batch). Which ones
-   * may have records before the batch: not a live delivery that does not open the batch (its
-   * records are appended together, so they are consecutive; see `auditDelivery`); of the others
-   * (`mayStartEarlier`), one statement finds those that do (an index range, empty for nearly all),
-   * and only those are counted from the trail.
+   * For each operation: how many distinct patients its actor accessed in it, up to and including
+   * its last access in the batch. An operation whose records all lie in this batch is counted from
+   * its patients in the batch. Those that may have records before the batch (see
+   * {@link OperationInBatch}) are looked up by one statement (an index range, empty for nearly
+   * all), and only those found are counted from the trail.
    */
-  private async operationPatientCounts(
-    rows: readonly StreamRow[],
-    batchPatients: ReadonlyArray<ReadonlySet<string>>,
-    mayStartEarlier: readonly boolean[],
-    batchFirstSeq: string,
-  ): Promise<number[]> {
-    const counts = batchPatients.map((patients) => patients.size);
-    const candidates = rows.map((_, i) => i).filter((i) => mayStartEarlier[i]);
+  private async operationPatientCounts(operations: readonly OperationInBatch[], batchFirstSeq: string): Promise<number[]> {
+    const counts = operations.map((operation) => operation.patients.size);
+    const rows = operations.map((operation) => operation.last);
+    const candidates = rows.map((_, i) => i).filter((i) => operations[i]!.mayStartEarlier);
     if (candidates.length === 0) return counts;
     const found = await this.probe(
       candidates.map((i) => ({ request_id: rows[i]!.request_id })),
