@@ -1,6 +1,7 @@
 import { Environment, EvaluationError } from '@marcbachmann/cel-js';
 import { Duration } from '@marcbachmann/cel-js/evaluator';
 import { FACT_OBJECTS, SYMPTOMS_VARIABLE, type FactField } from './condition-facts.js';
+import { EvaluationMeter } from './evaluation-budget.js';
 import { DAY_MS, parseSeries, type PatientTimeline, type Series, type SeriesValue } from './history-window.js';
 
 /**
@@ -65,10 +66,27 @@ export const CONDITION_FUNCTIONS: readonly ConditionFunction[] = [
   { name: 'hours', signatures: [`hours(int): ${DURATION}`], readsHistory: false, description: 'A duration of N hours.' },
 ];
 
+/**
+ * Upper bounds on the sizes of the values facts hold at run time, for the static cost model
+ * (`condition-size.ts`). Every string fact is an enum name of at most 32 characters and every list
+ * fact is short (at most 10 screening items, 13 warning signs); the bounds leave room. A fact over
+ * its bound is still caught by the run-time budget.
+ */
+export const SIZE_BOUNDS = Object.freeze({
+  /** Characters of a string fact. */
+  factString: 64,
+  /** Elements of a list fact (`screening.items`, `symptoms`). */
+  factList: 64,
+  /** Characters of a number or bool written as text (`string(x)`, `join` of non-strings). */
+  scalarText: 32,
+});
+
 /** What the window functions of one evaluation read, and where they report the records they used. */
 export interface WindowScope {
   readonly timeline: PatientTimeline;
   readonly useRecord: (id: string) => void;
+  /** Work units the evaluation may spend (see `evaluation-budget.ts`). */
+  readonly budget: number;
 }
 
 function missing(message: string): EvaluationError {
@@ -86,6 +104,8 @@ function celType(field: FactField): string {
 export class ConditionEnvironment {
   /** The cel-js environment; compile with `env.parse(expression)` then `.check()`. */
   readonly env: Environment;
+  /** Meters the evaluations run through {@link run}; compiled expressions are wired to it. */
+  readonly meter = new EvaluationMeter();
   private scope: WindowScope | null = null;
 
   constructor(limits: { readonly maxAstNodes: number; readonly maxDepth: number; readonly maxListElements: number }) {
@@ -102,14 +122,20 @@ export class ConditionEnvironment {
     this.env = env;
   }
 
-  /** Runs `evaluate` with the window functions reading `scope`; not re-entrant (evaluation is synchronous). */
-  run<T>(scope: WindowScope, evaluate: () => T): T {
+  /**
+   * Runs `evaluate` with the window functions reading `scope` and the meter set to its budget;
+   * `evaluate` receives whether the budget was exceeded, to ask after cel-js returns or throws.
+   * Not re-entrant (evaluation is synchronous).
+   */
+  run<T>(scope: WindowScope, evaluate: (exceeded: () => boolean) => T): T {
     const outer = this.scope;
+    const outerMeter = this.meter.start(scope.budget);
     this.scope = scope;
     try {
-      return evaluate();
+      return evaluate(() => this.meter.exceeded);
     } finally {
       this.scope = outer;
+      this.meter.restore(outerMeter);
     }
   }
 

@@ -2,6 +2,8 @@ import type { ASTNode, ParseResult } from '@marcbachmann/cel-js';
 import { ConditionEnvironment } from './cel-environment.js';
 import { FACT_OBJECTS, SYMPTOMS_VARIABLE } from './condition-facts.js';
 import { analyseCondition, childrenOf, CONDITION_LIMITS, type ConditionCost } from './condition-cost.js';
+import { worstCaseCost } from './condition-size.js';
+import { meterExpression } from './evaluation-budget.js';
 
 /**
  * Compiles condition expressions once: parse, type-check against the declared environment (the
@@ -43,7 +45,8 @@ export type LogicNode =
 export interface CompiledCondition {
   readonly text: string;
   readonly evaluate: ParseResult;
-  readonly cost: ConditionCost;
+  /** The structural measurements and `workUnits`, the static bound on one evaluation's work (`condition-size.ts`). */
+  readonly cost: ConditionCost & { readonly workUnits: number };
   /** The top-level clauses; empty when the expression has only one. */
   readonly clauses: readonly CompiledClause[];
   /** The logical structure, for naming missing facts. */
@@ -57,7 +60,12 @@ export interface CompiledCondition {
 /** The outcome of compiling one expression. */
 export type CompileOutcome =
   | { readonly ok: true; readonly condition: CompiledCondition }
-  | { readonly ok: false; readonly problems: readonly CompileProblem[] };
+  | {
+      readonly ok: false;
+      readonly problems: readonly CompileProblem[];
+      /** Set when the only problem is the worst-case work over {@link CONDITION_LIMITS.maxCost}. */
+      readonly overBudget?: boolean;
+    };
 
 /** The 1-based line and column of a 0-based offset into `text`. */
 export function positionAt(text: string, offset: number): SourcePosition {
@@ -140,6 +148,13 @@ function readsInfantWeight(node: ASTNode): boolean {
   return childrenOf(node).some(readsInfantWeight);
 }
 
+/** The message of an expression whose worst case is over {@link CONDITION_LIMITS.maxCost}. */
+function tooCostly(workUnits: number): string {
+  const limit = CONDITION_LIMITS.maxCost;
+  if (!Number.isFinite(workUnits)) return `The expression is too costly: its worst-case work cannot be bounded, at most ${limit} work units allowed.`;
+  return `The expression is too costly: up to ${Math.ceil(workUnits)} work units in the worst case, at most ${limit} allowed.`;
+}
+
 /** Parser limits a little above {@link CONDITION_LIMITS}, so huge input stops early and the analysis reports the rest. */
 const PARSER_LIMITS = Object.freeze({
   maxAstNodes: CONDITION_LIMITS.maxNodes * 2,
@@ -207,11 +222,16 @@ export class ConditionCompiler {
     if (checked.type !== 'bool') {
       return fail(`The expression must be a bool (true or false), but it is ${checked.type ?? 'of unknown type'}.`, 0);
     }
+    const workUnits = worstCaseCost(parsed.ast);
+    if (!(workUnits <= CONDITION_LIMITS.maxCost)) return { ...fail(tooCostly(workUnits), 0), overBudget: true } as CompileOutcome;
+    meterExpression(parsed.ast, this.environment.meter);
     const clauseOf = (node: ASTNode): CompiledClause => {
       const clauseText = text.slice(node.range.start, node.range.end);
       try {
         const clause = this.environment.env.parse(clauseText);
-        return { text: clauseText, evaluate: clause.check().valid ? clause : null };
+        if (!clause.check().valid) return { text: clauseText, evaluate: null };
+        meterExpression(clause.ast, this.environment.meter);
+        return { text: clauseText, evaluate: clause };
       } catch {
         return { text: clauseText, evaluate: null };
       }
@@ -223,7 +243,7 @@ export class ConditionCompiler {
     const clauses = parsed.ast.op === '||' || parsed.ast.op === '&&' ? flattenLogical(parsed.ast).map(clauseOf) : [];
     return {
       ok: true,
-      condition: { text, evaluate: parsed, cost: analysis.cost, clauses, logic: logicOf(parsed.ast), readsInfantWeight: readsInfantWeight(parsed.ast),
+      condition: { text, evaluate: parsed, cost: { ...analysis.cost, workUnits }, clauses, logic: logicOf(parsed.ast), readsInfantWeight: readsInfantWeight(parsed.ast),
         variables: variablesOf(parsed.ast) },
     };
   }

@@ -7,14 +7,13 @@ import { numericFieldsOf, parseSeries, SERIES_NAMES } from './history-window.js'
  * The cost limit of a condition, checked at save time on the parsed expression, and the static
  * checks of window-function arguments written as literals.
  *
- * Why these numbers: a condition is evaluated after every matching update of every patient, so its
- * worst case must stay small. The most expensive expression these limits allow (12 window scans of
- * a 3000-record history plus two nested comprehensions over 40-element literals, measured in
- * `test/protocols/condition-cost.test.ts`) evaluates in about 20 ms on the development machine.
- * Without the nesting limit, comprehensions nested 4 deep over 50-element lists took about 2 s
- * (3 deep: about 60 ms); a window call inside a comprehension would scan the history once per
- * element. Regular expressions (`matches`) are refused because their cost depends on the pattern
- * and cannot be bounded by counting nodes.
+ * Two kinds of limit: structural ones here (length, nodes, depth, window calls, comprehension
+ * nesting, literal sizes), which keep expressions readable and cheap to check, and the work bound
+ * `maxCost` of `condition-size.ts`, which counts the sizes values reach at run time (a list built
+ * by `split` or `map` is as costly to iterate as a literal one) and is also the run-time budget of
+ * every evaluation (`evaluation-budget.ts`). A window call inside a comprehension would scan the
+ * history once per element and is refused. Regular expressions (`matches`) are refused because
+ * their cost depends on the pattern and the input, not on the expression's size.
  *
  * @module
  */
@@ -33,6 +32,11 @@ export const CONDITION_LIMITS = Object.freeze({
   maxComprehensionNesting: 2,
   /** Elements of one list (or entries of one map) literal. */
   maxListElements: 50,
+  /**
+   * Work units of one evaluation in the worst case, from the sizes every value can reach at run
+   * time (`condition-size.ts`); also the run-time budget of each evaluation (`evaluation-budget.ts`).
+   */
+  maxCost: 25_000,
 });
 
 /** Functions refused in conditions, with the reason. */
@@ -156,6 +160,9 @@ export function analyseCondition(ast: ASTNode): { cost: ConditionCost; problems:
     }
     if (node.op === 'list' && node.args.length > CONDITION_LIMITS.maxListElements) {
       problems.push({ offset: node.range.start, message: `A list literal may hold at most ${CONDITION_LIMITS.maxListElements} elements.` });
+    }
+    if (node.op === 'map' && node.args.length > CONDITION_LIMITS.maxListElements) {
+      problems.push({ offset: node.range.start, message: `A map literal may hold at most ${CONDITION_LIMITS.maxListElements} entries.` });
     }
     for (const child of childrenOf(node)) visit(child, depth + 1, innerNesting);
   };

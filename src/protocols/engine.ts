@@ -2,6 +2,8 @@ import { EvaluationError } from '@marcbachmann/cel-js';
 import type { ClinicalRole } from '../db/entities/index.js';
 import { MISSING_FACT_ERROR_CODES } from './cel-environment.js';
 import { buildConditionContext, type ConditionContext } from './condition-facts.js';
+import { CONDITION_LIMITS } from './condition-cost.js';
+import { BUDGET_EXCEEDED_CODE } from './evaluation-budget.js';
 import type { CompiledCondition, ConditionCompiler, LogicNode } from './condition-compiler.js';
 import { defaultCompiler } from './default-compiler.js';
 import { validateDefinition } from './definition-check.js';
@@ -20,6 +22,12 @@ import type { DefinitionProblem, EvaluationInput, EvaluationResult, ProtocolActi
  * is attached to. Other evaluation errors (division by zero, an unknown series built at run time)
  * are treated the same way: the rule cannot be decided, so it is INCOMPLETE, never NOT_MATCHED.
  *
+ * **An evaluation over its budget** (`evaluation-budget.ts`; only a definition stored before the
+ * save-time cost check can get there) is stopped and cannot be decided either: INCOMPLETE with
+ * `budgetExceeded`, the expression named in `missingFacts` with the code
+ * `evaluation_budget_exceeded`, and always an incomplete-data alert (whatever `onIncompleteData`
+ * says: that policy is about absent data, and a rule that could not run must reach a person).
+ *
  * @module
  */
 
@@ -33,7 +41,8 @@ export class InvalidDefinitionError extends Error {
 
 type Evaluated =
   | { readonly kind: 'value'; readonly value: unknown }
-  | { readonly kind: 'missing'; readonly facts: readonly string[] };
+  | { readonly kind: 'missing'; readonly facts: readonly string[] }
+  | { readonly kind: 'over-budget' };
 
 function renderValue(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
@@ -45,6 +54,7 @@ function renderValue(value: unknown): string {
 }
 
 function render(result: Evaluated): string {
+  if (result.kind === 'over-budget') return `stopped: ${BUDGET_EXCEEDED_CODE}`;
   return result.kind === 'value' ? renderValue(result.value) : `missing: ${result.facts.join(', ')}`;
 }
 
@@ -68,7 +78,7 @@ type LeafEvaluator = (clause: CompiledCondition['clauses'][number]) => Evaluated
 function decide(node: LogicNode, evaluateLeaf: LeafEvaluator): { value: boolean | 'missing'; facts: string[] } | null {
   if (node.kind === 'leaf') {
     const result = evaluateLeaf(node.clause);
-    if (result === null) return null;
+    if (result === null || result.kind === 'over-budget') return null;
     if (result.kind === 'missing') return { value: 'missing', facts: [...result.facts] };
     return typeof result.value === 'boolean' ? { value: result.value, facts: [] } : null;
   }
@@ -92,6 +102,20 @@ function incompleteDataRouting(actions: readonly ProtocolAction[]): ClinicalRole
   return [...roles];
 }
 
+/** The result of an evaluation that could not run within its budget (see the module comment). */
+function overBudget(definition: ProtocolDefinition, text: string, trace: TraceStep[], evidenceIds: string[]): EvaluationResult {
+  return {
+    severity: definition.severity,
+    outcome: 'INCOMPLETE',
+    trace,
+    missingFacts: [`${text} (cannot be evaluated: ${BUDGET_EXCEEDED_CODE})`],
+    evidenceIds,
+    actions: [{ type: 'RAISE_ALERT', routeTo: incompleteDataRouting(definition.actions) }],
+    incompleteData: true,
+    budgetExceeded: true,
+  };
+}
+
 /** Whether the trigger concerns this input: ON_UPDATE for updates of its kinds, SCHEDULED without an update. */
 export function triggerApplies(definition: ProtocolDefinition, input: EvaluationInput): boolean {
   const trigger = definition.trigger;
@@ -110,7 +134,15 @@ export class ProtocolEngine {
    */
   private readonly prepared = new WeakMap<EvaluationInput, { timeline: PatientTimeline; context: ConditionContext }>();
 
-  constructor(readonly compiler: ConditionCompiler = defaultCompiler()) {}
+  /**
+   * @param compiler The compiler (and compile cache) the engine evaluates with.
+   * @param budget Work units each expression evaluation may spend (`evaluation-budget.ts`); the
+   *   default is the save-time bound, so only a definition stored before that check can run out.
+   */
+  constructor(
+    readonly compiler: ConditionCompiler = defaultCompiler(),
+    private readonly budget: number = CONDITION_LIMITS.maxCost,
+  ) {}
 
   private prepare(input: EvaluationInput): { timeline: PatientTimeline; context: ConditionContext } {
     let prepared = this.prepared.get(input);
@@ -122,11 +154,17 @@ export class ProtocolEngine {
     return prepared;
   }
 
-  private compiled(definition: ProtocolDefinition): { condition: CompiledCondition; appliesWhen: CompiledCondition | null } {
+  /**
+   * The compiled expressions, or the text of the first whose worst case is over the budget (a
+   * definition stored before the save-time cost check: it is not run, see the module comment).
+   */
+  private compiled(definition: ProtocolDefinition): { condition: CompiledCondition; appliesWhen: CompiledCondition | null } | { overBudget: string } {
     const condition = this.compiler.compile(definition.condition);
     const appliesWhen = definition.appliesWhen === null || definition.appliesWhen === undefined ? null : this.compiler.compile(definition.appliesWhen);
     const trigger = definition.trigger;
     const triggerOk = trigger?.type === 'SCHEDULED' || (trigger?.type === 'ON_UPDATE' && Array.isArray(trigger.kinds));
+    if (triggerOk && appliesWhen !== null && !appliesWhen.ok && appliesWhen.overBudget) return { overBudget: `appliesWhen: ${definition.appliesWhen}` };
+    if (triggerOk && !condition.ok && condition.overBudget && (appliesWhen === null || appliesWhen.ok)) return { overBudget: definition.condition };
     if (!triggerOk || !condition.ok || (appliesWhen !== null && !appliesWhen.ok)) {
       throw new InvalidDefinitionError(validateDefinition(definition, 'input', this.compiler));
     }
@@ -135,9 +173,11 @@ export class ProtocolEngine {
 
   /** Evaluates `definition` against `input` (see the module comment). */
   evaluate(definition: ProtocolDefinition, input: EvaluationInput): EvaluationResult {
-    const { condition, appliesWhen } = this.compiled(definition);
+    const compiled = this.compiled(definition);
     const base = { severity: definition.severity, missingFacts: [] as string[], actions: [] as ProtocolAction[], incompleteData: false };
     if (!triggerApplies(definition, input)) return { ...base, outcome: 'NOT_APPLICABLE', trace: [], evidenceIds: [] };
+    if ('overBudget' in compiled) return overBudget(definition, compiled.overBudget, [], input.update ? [input.update.id] : []);
+    const { condition, appliesWhen } = compiled;
 
     const { timeline, context } = this.prepare(input);
     const evidence = new Set<string>();
@@ -146,10 +186,12 @@ export class ProtocolEngine {
     const ignoreRecord = (): void => undefined;
     const environment = this.compiler.environment;
     const run = (compiled: CompiledCondition['evaluate'], text: string, record: (id: string) => void): Evaluated =>
-      environment.run({ timeline, useRecord: record }, () => {
+      environment.run({ timeline, useRecord: record, budget: this.budget }, (exceeded) => {
         try {
-          return { kind: 'value', value: compiled(context.variables) };
+          const value = compiled(context.variables);
+          return exceeded() ? { kind: 'over-budget' } : { kind: 'value', value };
         } catch (error) {
+          if (exceeded()) return { kind: 'over-budget' };
           if (error instanceof EvaluationError) return { kind: 'missing', facts: [factOf(error, text)] };
           throw error;
         }
@@ -163,6 +205,7 @@ export class ProtocolEngine {
     if (appliesWhen) {
       const applies = run(appliesWhen.evaluate, appliesWhen.text, useRecord);
       trace.push({ expression: `appliesWhen: ${appliesWhen.text}`, value: render(applies) });
+      if (applies.kind === 'over-budget') return overBudget(definition, `appliesWhen: ${appliesWhen.text}`, trace, evidenceIds(appliesWhen));
       if (applies.kind !== 'value' || applies.value !== true) {
         return { ...base, outcome: 'NOT_APPLICABLE', trace, evidenceIds: evidenceIds(appliesWhen) };
       }
@@ -177,6 +220,7 @@ export class ProtocolEngine {
     trace.push({ expression: condition.text, value: render(whole) });
     const ids = evidenceIds(condition);
 
+    if (whole.kind === 'over-budget') return overBudget(definition, condition.text, trace, ids);
     if (whole.kind === 'value') {
       const matched = whole.value === true;
       return { ...base, outcome: matched ? 'MATCHED' : 'NOT_MATCHED', trace, actions: matched ? [...definition.actions] : [], evidenceIds: ids };
@@ -194,7 +238,8 @@ export class ProtocolEngine {
 /**
  * Evaluates one protocol version against one input with the shared compiler: compiles each
  * expression once (cached), never throws for missing or malformed data (INCOMPLETE instead), and
- * throws {@link InvalidDefinitionError} only for a definition that `validateDefinition` refuses.
+ * throws {@link InvalidDefinitionError} only for a definition that `validateDefinition` refuses
+ * (except one refused only for its worst-case work, which is reported as over budget, unrun).
  *
  * Fire when `actions` is non-empty: MATCHED gives the protocol's actions; INCOMPLETE gives the
  * incomplete-data policy's (`RAISE_INCOMPLETE_DATA_ALERT`: one RAISE_ALERT routed like the

@@ -146,6 +146,8 @@ export interface EvaluationResult {
   readonly incompleteData: boolean;
   /** Ids of the observations the evaluation relied on (the update and any history the windows used). */
   readonly evidenceIds: readonly string[];
+  /** Set when an evaluation was stopped by its run-time budget (INCOMPLETE, with an incomplete-data alert). */
+  readonly budgetExceeded?: boolean;
 }
 
 /** A problem with a protocol definition, for `BAD_USER_INPUT` with `field`. */
