@@ -156,6 +156,10 @@ export class BadInputError extends AppError {
       ...(problem.position ? { line: problem.position.line, column: problem.position.column } : {}),
     });
   }
+  /** A back-test that ran past its time limit (the dry run changes nothing): ask for fewer days. */
+  static backtestTooLong(limitSeconds: number, field = 'backtestDays'): BadInputError {
+    return BadInputError.field(field, `The back-test did not finish within ${limitSeconds} s: choose fewer backtestDays.`);
+  }
   /** Built-in protocols are locked baselines: they can be tightened, never disabled. */
   static builtInProtocolLocked(field = 'enabled'): BadInputError {
     return BadInputError.field(field, 'Built-in protocols cannot be disabled; tighten their parameters instead.');

@@ -2,7 +2,7 @@ import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
 import { isGrantActive, resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.js';
 import type { RequestContext } from '../context.js';
 import { BadInputError, NotFoundError } from '../errors.js';
-import { backtest } from '../protocols/backtest.js';
+import { backtestInSlices, BacktestTimeLimitError, type BacktestSlicing } from '../protocols/backtest.js';
 import { evaluateProtocol } from '../protocols/engine.js';
 import type { BacktestResult, EvaluationResult, ObservationFact, ProtocolDefinition } from '../protocols/protocol.js';
 import type { ProtocolInput } from '../schema/protocol/protocol.input.js';
@@ -12,6 +12,18 @@ import { definitionFromInput, requireValidDefinition } from './protocol-input.js
 
 /** Longest back-test window, in days. */
 export const MAX_BACKTEST_DAYS = 90;
+
+/**
+ * How a back-test shares the event loop: evaluations run in slices of at most 10 ms with a pause
+ * between them (so /healthz, other requests and the alerting worker keep going), and the whole
+ * replay stops after 10 s with BAD_USER_INPUT on `backtestDays`.
+ */
+export const BACKTEST_SLICING: BacktestSlicing = Object.freeze({
+  elapsed: () => performance.now(),
+  pause: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  sliceMs: 10,
+  limitMs: 10_000,
+});
 
 /** What a dry run found: the evaluation at `at`, the update it evaluated, and the optional back-test. */
 export interface Simulation {
@@ -90,6 +102,11 @@ export class SimulationService {
       if (!patient) return [];
       return [{ patient, observations: visible(observations.get(grant.patientId) ?? [], grant).filter((o) => o.recordedAt <= to) }];
     });
-    return backtest(definition, patients, from, to);
+    try {
+      return await backtestInSlices(definition, patients, from, to, BACKTEST_SLICING);
+    } catch (error) {
+      if (error instanceof BacktestTimeLimitError) throw BadInputError.backtestTooLong(error.limitMs / 1000);
+      throw error;
+    }
   }
 }

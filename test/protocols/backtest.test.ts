@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backtest } from '../../src/protocols/backtest.js';
+import { backtest, backtestInSlices, BacktestTimeLimitError, type BacktestSlicing } from '../../src/protocols/backtest.js';
 import { HYPERTENSION, MISSED_CHECK_IN, SEVERE_BLOOD_PRESSURE } from '../../src/protocols/built-in/index.js';
 import type { ObservationFact, PatientFacts } from '../../src/protocols/protocol.js';
 import { DAY_MS, NOW, observation, patientFacts } from './protocol-fixtures.js';
@@ -78,5 +78,44 @@ describe('backtest', () => {
     expect(backtest(HYPERTENSION.build({}), [], FROM, TO)).toEqual({
       evaluations: 0, alertsOpened: 0, matchesDeduplicated: 0, incompleteDataAlerts: 0, patientsAffected: 0, repages: 0,
     });
+  });
+});
+
+describe('backtestInSlices', () => {
+  /** A clock that advances `step` ms per reading, and a pause that records when it was called. */
+  const slicing = (step: number, sliceMs: number, limitMs: number): BacktestSlicing & { pauses: number[]; readings: () => number } => {
+    let now = 0;
+    let readings = 0;
+    const pauses: number[] = [];
+    return {
+      elapsed: () => {
+        readings++;
+        return (now += step);
+      },
+      pause: async () => void pauses.push(readings),
+      sliceMs,
+      limitMs,
+      pauses,
+      readings: () => readings,
+    };
+  };
+
+  it('gives the same counts as backtest, pausing between slices', async () => {
+    const clock = slicing(1, 2, 1_000);
+    const result = await backtestInSlices(HYPERTENSION.build({}), PATIENTS, FROM, TO, clock);
+    expect(result).toEqual(backtest(HYPERTENSION.build({}), PATIENTS, FROM, TO));
+    expect(clock.pauses.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not pause when every evaluation fits in one slice (positive control)', async () => {
+    const clock = slicing(0, 10, 1_000);
+    await backtestInSlices(HYPERTENSION.build({}), PATIENTS, FROM, TO, clock);
+    expect(clock.pauses).toEqual([]);
+  });
+
+  it('stops with BacktestTimeLimitError once past its time limit', async () => {
+    const clock = slicing(5, 100, 12);
+    await expect(backtestInSlices(HYPERTENSION.build({}), PATIENTS, FROM, TO, clock)).rejects.toThrow(BacktestTimeLimitError);
+    expect(clock.readings()).toBe(4);
   });
 });
