@@ -360,7 +360,12 @@ export class EventEvaluator {
 
   private evaluateSafely(active: ActiveProtocol, input: EvaluationInput): EvaluationResult | null {
     try {
-      return evaluateProtocol(active.definition, input);
+      const result = evaluateProtocol(active.definition, input);
+      if (result.budgetExceeded) {
+        // Raised as an incomplete-data alert by the caller; logged so operators see which protocol (ids only).
+        this.logger.warn({ protocolId: active.protocolId, versionId: active.versionId, code: 'evaluation_budget_exceeded' }, 'a protocol was stopped by its evaluation budget');
+      }
+      return result;
     } catch (err) {
       // An engine fault must not stall the tenant's whole stream; it is logged loudly (ids only).
       this.logger.error({ err, protocolId: active.protocolId, versionId: active.versionId }, 'a protocol could not be evaluated');
