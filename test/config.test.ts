@@ -73,7 +73,8 @@ describe('loadConfig', () => {
   });
 
   it('refuses production on the embedded database without secrets, naming every missing one at once', () => {
-    for (const mode of [{ NODE_ENV: 'production' }, { CRADLE_PRODUCTION: 'true' }, { NODE_ENV: 'production', CRADLE_PRODUCTION: 'false' }]) {
+    const modes: Array<Record<string, string>> = [{ NODE_ENV: 'production' }, { CRADLE_PRODUCTION: 'true' }, { NODE_ENV: 'production', CRADLE_PRODUCTION: 'false' }];
+    for (const mode of modes) {
       expect(problemsOf(mode).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
     }
     expect(problemsOf({ NODE_ENV: 'production', ...productionSecrets() })).toEqual([]);
