@@ -32,7 +32,7 @@ export interface Config {
   readonly host: string;
   readonly database: DatabaseConfig;
   readonly bus: BusConfig;
-  /** Secret for signing access tokens (HS256); at least 32 bytes. */
+  /** Secret for signing access tokens (HS256); at least 32 bytes. The published demo secret only outside production without `DATABASE_URL`. */
   readonly tokenSecret: string;
   /** Key id placed in the token header so signing keys can rotate. */
   readonly tokenKeyId: string;
@@ -42,7 +42,7 @@ export interface Config {
   readonly sessionIdleMinutes: number;
   /** A session (with its refreshes) ends this many hours after login, whatever the activity. */
   readonly sessionMaxHours: number;
-  /** Seed the synthetic demo tenant when the database has no tenant yet. */
+  /** Seed the synthetic demo tenant when the database has no tenant yet (never in production). */
   readonly demoSeed: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How often the outbox relay polls for unpublished events, in milliseconds (a safety net; writes also wake it). */
@@ -429,7 +429,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const problems: string[] = [...secrets.problems, ...productionSecretProblems(secrets.env)];
   const developmentDefaults = !secretsRequired(secrets.env);
   const usingRealDatabase = e.DATABASE_URL !== undefined;
-  if (usingRealDatabase && e.CRADLE_TOKEN_SECRET === undefined) {
+  if (usingRealDatabase && developmentDefaults && e.CRADLE_TOKEN_SECRET === undefined) {
     problems.push('CRADLE_TOKEN_SECRET: required when DATABASE_URL is set (generate one with `openssl rand -hex 32`)');
   }
   const allowedOrigins = parseAllowedOrigins(e.CRADLE_ALLOWED_ORIGINS, problems);

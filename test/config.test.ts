@@ -92,6 +92,7 @@ describe('loadConfig', () => {
       'CRADLE_DEMO_SEED: the demo tenant (published passwords, an ADMIN among them) is refused in production; create a tenant with `cradle tenant:create`',
     ]);
     expect(problemsOf({ CRADLE_PRODUCTION: 'true', DATABASE_URL: 'postgres://u@h/db', CRADLE_DEMO_SEED: 'yes', ...productionSecrets() }).map((p) => p.split(':')[0])).toEqual(['CRADLE_DEMO_SEED']);
+    expect(problemsOf({ CRADLE_PRODUCTION: 'true', DATABASE_URL: 'postgres://u@h/db' }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
     expect(loadConfig({ NODE_ENV: 'production', CRADLE_DEMO_SEED: 'false', ...productionSecrets() }).demoSeed).toBe(false);
   });
 

@@ -80,7 +80,8 @@ export async function currentHeads(em: EntityManager, at: Date): Promise<AuditCh
  * Writes signed checkpoints of every tenant's audit chain head, at an interval and at shutdown:
  * HMAC-SHA256 with a key of its own from configuration over (tenant, seq, hash, time). Each batch
  * is appended to the checkpoint file (when configured) and handed to the hook (when configured),
- * which ships it off the host. Verification compares the chain with the checkpoints, so rewriting
+ * which ships it off the host (a failed hook is retried with the heads of the next interval).
+ * Verification compares the chain with the checkpoints, so rewriting
  * or deleting records (and the chain-head row) is detected, provided a copy of the checkpoints is
  * kept where the database's administrators cannot rewrite it (another host, WORM storage).
  */
