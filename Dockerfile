@@ -2,8 +2,17 @@
 #
 # Cradle container image (multi-stage).
 #   docker build -t cradle .
+#   sh deploy/generate-secrets.sh
 #   docker run --rm -p 4000:4000 -e DATABASE_URL=... -e REDIS_URL=... \
-#     -e CRADLE_TOKEN_SECRET=$(openssl rand -hex 32) cradle
+#     -v "$PWD/deploy/secrets:/run/secrets:ro" \
+#     -e CRADLE_TOKEN_SECRET_FILE=/run/secrets/cradle_token_secret \
+#     -e CRADLE_KEK_FILE=/run/secrets/cradle_kek \
+#     -e CRADLE_AUDIT_CHECKPOINT_KEY_FILE=/run/secrets/cradle_audit_checkpoint_key cradle
+# The image runs in production mode (NODE_ENV=production) on every backend, the embedded database
+# (/app/.cradle, without DATABASE_URL) included: it refuses to start (exit 78) without those three
+# secrets, never seeds the demo tenant, and keeps audit checkpoints under /var/lib/cradle/audit
+# when CRADLE_AUDIT_CHECKPOINT_FILE points there (mount a volume). The command line is
+# `docker run --rm … cradle node dist/src/cli.js <command>`.
 # See docker-compose.yml for a complete two-replica deployment.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
@@ -33,8 +42,9 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# Writable scratch/data directory for the unprivileged user.
-RUN mkdir -p /app/.cradle && chown node:node /app/.cradle
+# Writable data and audit-checkpoint directories for the unprivileged user (a named volume mounted
+# on one starts with this owner).
+RUN mkdir -p /app/.cradle /var/lib/cradle/audit && chown node:node /app/.cradle /var/lib/cradle/audit
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { Tenant } from './db/entities/index.js';
 import { openDatabase } from './db/orm.js';
 import { KEY_COMMANDS_USAGE, runKeyCommand } from './crypto/key-commands.js';
-import { AUDIT_COMMANDS_USAGE, runAuditVerify } from './audit/audit-verify-command.js';
+import { AUDIT_COMMANDS_USAGE, runAuditCheckpoint, runAuditVerify } from './audit/audit-verify-command.js';
 import { AppError } from './errors.js';
 import { RETENTION_COMMANDS_USAGE } from './status/clinical-retention.js';
 import { runRetentionPurge } from './status/retention-command.js';
@@ -84,6 +84,11 @@ async function main(argv: string[]): Promise<void> {
       const report = await runAuditVerify(rest, config);
       process.stdout.write(`${JSON.stringify(report)}\n`);
       if (!report.valid) process.exit(1);
+      return;
+    }
+    case 'audit:checkpoint': {
+      const result = await runAuditCheckpoint(rest, config);
+      process.stdout.write(result.out === '-' ? result.text : `${JSON.stringify({ written: result.count, out: result.out })}\n`);
       return;
     }
     case 'retention:purge':

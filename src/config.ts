@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEMO_AUDIT_CHECKPOINT_KEY, DEMO_TOKEN_SECRET, productionSecretProblems, resolveSecretFiles, secretsRequired } from './config-secrets.js';
 
 /** Where Cradle keeps its data: the embedded PGlite default or a PostgreSQL server. */
 export type DatabaseConfig =
@@ -32,7 +32,7 @@ export interface Config {
   readonly host: string;
   readonly database: DatabaseConfig;
   readonly bus: BusConfig;
-  /** Secret for signing access tokens (HS256); at least 32 bytes. */
+  /** Secret for signing access tokens (HS256); at least 32 bytes. The published demo secret only outside production without `DATABASE_URL`. */
   readonly tokenSecret: string;
   /** Key id placed in the token header so signing keys can rotate. */
   readonly tokenKeyId: string;
@@ -42,7 +42,7 @@ export interface Config {
   readonly sessionIdleMinutes: number;
   /** A session (with its refreshes) ends this many hours after login, whatever the activity. */
   readonly sessionMaxHours: number;
-  /** Seed the synthetic demo tenant when the database has no tenant yet. */
+  /** Seed the synthetic demo tenant when the database has no tenant yet (never in production). */
   readonly demoSeed: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How often the outbox relay polls for unpublished events, in milliseconds (a safety net; writes also wake it). */
@@ -117,8 +117,15 @@ export interface MessagingConfig {
 export interface AuditCheckpointConfig {
   /** The append-only checkpoint file; null disables checkpoints (then a cut-off tail is found only through the chain-head row). */
   readonly file: string | null;
-  /** HMAC-SHA256 key signing each checkpoint. */
+  /** HMAC-SHA256 key signing each checkpoint: its own secret (`CRADLE_AUDIT_CHECKPOINT_KEY`), derived from no other. */
   readonly key: string;
+  /**
+   * A shell command run after each checkpoint with the new signed lines on its standard input
+   * (`CRADLE_AUDIT_CHECKPOINT_HOOK`), to ship them off the host; null for none.
+   */
+  readonly hook: string | null;
+  /** Longest the hook may run, in milliseconds, before it is killed (and the failure logged). */
+  readonly hookTimeoutMs: number;
   /** How often checkpoints are written, in milliseconds (and once at shutdown). */
   readonly intervalMs: number;
 }
@@ -187,12 +194,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-/**
- * A development-only signing secret, used when `CRADLE_TOKEN_SECRET` is unset and no `DATABASE_URL`
- * is configured (the embedded demo). With a real database a secret must be configured.
- */
-const DEMO_TOKEN_SECRET = 'cradle-embedded-demo-only-token-secret-not-for-production';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -264,6 +265,8 @@ const envSchema = z.object({
   CRADLE_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   CRADLE_AUDIT_CHECKPOINT_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   CRADLE_AUDIT_CHECKPOINT_INTERVAL_MS: integerString(1000, 86_400_000).default(60_000),
+  CRADLE_AUDIT_CHECKPOINT_HOOK: z.string().min(1).optional(),
+  CRADLE_AUDIT_CHECKPOINT_HOOK_TIMEOUT_MS: integerString(100, 600_000).default(30_000),
   CRADLE_ALERTING_POLL_MS: integerString(10, 60000).default(500),
   CRADLE_MESSAGING_MAX_DEVICES: integerString(1, 127).default(5),
   CRADLE_MESSAGING_MAX_PREKEYS_PER_UPLOAD: integerString(1, 1000).default(100),
@@ -385,9 +388,6 @@ function parseFieldEncryption(e: FieldEncryptionEnv, problems: string[]): FieldE
     problems.push('CRADLE_KEK: must be the base64 of 32 random bytes (generate one with `openssl rand -base64 32`)');
   }
   if (e.CRADLE_KEK !== undefined && e.CRADLE_KEK_FILE !== undefined) problems.push('CRADLE_KEK_FILE: set either CRADLE_KEK or CRADLE_KEK_FILE, not both');
-  if (!vault && production && e.CRADLE_KEK === undefined && e.CRADLE_KEK_FILE === undefined) {
-    problems.push('CRADLE_KEK: required in production (or CRADLE_KEK_FILE, or CRADLE_KMS=vault-transit); generate one with `openssl rand -base64 32`');
-  }
   if (!vault) {
     for (const name of VAULT_SETTINGS) if (e[name] !== undefined) problems.push(`${name}: set, but CRADLE_KMS is not vault-transit (set CRADLE_KMS=vault-transit to use Vault)`);
   }
@@ -414,15 +414,22 @@ function parseFieldEncryption(e: FieldEncryptionEnv, problems: string[]): FieldE
  * Reports every invalid setting at once, each naming the variable and what to do.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Readonly<Config> {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(defined);
+  const defined = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const secrets = resolveSecretFiles(defined);
+  const parsed = envSchema.safeParse(secrets.env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    const invalid = new Set(parsed.error.issues.map((i) => String(i.path[0])));
+    throw new ConfigError([
+      ...secrets.problems,
+      ...parsed.error.issues.map((i) => `${i.path.join('.')}${secrets.fromFile.has(String(i.path[0])) ? ` (from ${String(i.path[0])}_FILE)` : ''}: ${i.message}`),
+      ...productionSecretProblems(secrets.env).filter((p) => !invalid.has(p.slice(0, p.indexOf(':')))),
+    ]);
   }
   const e = parsed.data;
-  const problems: string[] = [];
+  const problems: string[] = [...secrets.problems, ...productionSecretProblems(secrets.env)];
+  const developmentDefaults = !secretsRequired(secrets.env);
   const usingRealDatabase = e.DATABASE_URL !== undefined;
-  if (usingRealDatabase && e.CRADLE_TOKEN_SECRET === undefined) {
+  if (usingRealDatabase && developmentDefaults && e.CRADLE_TOKEN_SECRET === undefined) {
     problems.push('CRADLE_TOKEN_SECRET: required when DATABASE_URL is set (generate one with `openssl rand -hex 32`)');
   }
   const allowedOrigins = parseAllowedOrigins(e.CRADLE_ALLOWED_ORIGINS, problems);
@@ -448,7 +455,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     accessTokenTtlSeconds: e.CRADLE_ACCESS_TOKEN_TTL_SECONDS,
     sessionIdleMinutes: e.CRADLE_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.CRADLE_SESSION_MAX_HOURS,
-    demoSeed: e.CRADLE_DEMO_SEED ?? !usingRealDatabase,
+    demoSeed: e.CRADLE_DEMO_SEED ?? (!usingRealDatabase && developmentDefaults),
     logLevel: e.LOG_LEVEL,
     relayPollMs: e.CRADLE_RELAY_POLL_MS,
     shutdownGraceMs: e.CRADLE_SHUTDOWN_GRACE_MS,
@@ -466,8 +473,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     auditCheckpoint: Object.freeze({
       // The embedded default keeps its checkpoints beside its data; elsewhere they must be configured.
       file: e.CRADLE_AUDIT_CHECKPOINT_FILE ?? (database.kind === 'pglite' && database.dataDir !== null ? join(database.dataDir, 'audit-checkpoints.jsonl') : null),
-      key: e.CRADLE_AUDIT_CHECKPOINT_KEY ?? createHmac('sha256', e.CRADLE_TOKEN_SECRET ?? DEMO_TOKEN_SECRET).update('cradle-audit-checkpoint').digest('hex'),
+      key: e.CRADLE_AUDIT_CHECKPOINT_KEY ?? DEMO_AUDIT_CHECKPOINT_KEY,
       intervalMs: e.CRADLE_AUDIT_CHECKPOINT_INTERVAL_MS,
+      hook: e.CRADLE_AUDIT_CHECKPOINT_HOOK ?? null,
+      hookTimeoutMs: e.CRADLE_AUDIT_CHECKPOINT_HOOK_TIMEOUT_MS,
     }),
     alertingPollMs: e.CRADLE_ALERTING_POLL_MS,
     fieldEncryption,

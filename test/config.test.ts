@@ -1,5 +1,24 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { DEMO_AUDIT_CHECKPOINT_KEY, DEMO_TOKEN_SECRET } from '../src/config-secrets.js';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+};
+
+/** The secrets production needs, each random. */
+const productionSecrets = () => ({
+  CRADLE_TOKEN_SECRET: randomBytes(32).toString('hex'),
+  CRADLE_KEK: randomBytes(32).toString('base64'),
+  CRADLE_AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
+});
 
 describe('loadConfig', () => {
   it('defaults to the embedded database, the in-process bus, port 4000 and the demo seed', () => {
@@ -51,5 +70,61 @@ describe('loadConfig', () => {
 
   it('requires a token secret with a real database', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/CRADLE_TOKEN_SECRET: required/);
+  });
+
+  it('refuses production on the embedded database without secrets, naming every missing one at once', () => {
+    const modes: Array<Record<string, string>> = [{ NODE_ENV: 'production' }, { CRADLE_PRODUCTION: 'true' }, { NODE_ENV: 'production', CRADLE_PRODUCTION: 'false' }];
+    for (const mode of modes) {
+      expect(problemsOf(mode).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
+    }
+    expect(problemsOf({ NODE_ENV: 'production', ...productionSecrets() })).toEqual([]);
+  });
+
+  it('reports missing production secrets together with settings that do not parse', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', PORT: 'x', CRADLE_TOKEN_SECRET: 'short' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
+    expect(problems[1]).toBe('CRADLE_TOKEN_SECRET: must be at least 32 characters');
+  });
+
+  it('seeds no demo tenant in production and refuses CRADLE_DEMO_SEED=true there, on either backend', () => {
+    expect(loadConfig({ NODE_ENV: 'production', ...productionSecrets() }).demoSeed).toBe(false);
+    expect(problemsOf({ NODE_ENV: 'production', CRADLE_DEMO_SEED: 'true', ...productionSecrets() })).toEqual([
+      'CRADLE_DEMO_SEED: the demo tenant (published passwords, an ADMIN among them) is refused in production; create a tenant with `cradle tenant:create`',
+    ]);
+    expect(problemsOf({ CRADLE_PRODUCTION: 'true', DATABASE_URL: 'postgres://u@h/db', CRADLE_DEMO_SEED: 'yes', ...productionSecrets() }).map((p) => p.split(':')[0])).toEqual(['CRADLE_DEMO_SEED']);
+    expect(problemsOf({ CRADLE_PRODUCTION: 'true', DATABASE_URL: 'postgres://u@h/db' }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
+    expect(loadConfig({ NODE_ENV: 'production', CRADLE_DEMO_SEED: 'false', ...productionSecrets() }).demoSeed).toBe(false);
+  });
+
+  it('refuses the published demo secrets and repeated strings as production secrets, and a checkpoint key equal to the token secret anywhere', () => {
+    const secrets = productionSecrets();
+    expect(problemsOf({ NODE_ENV: 'production', ...secrets, CRADLE_TOKEN_SECRET: DEMO_TOKEN_SECRET }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET']);
+    expect(problemsOf({ NODE_ENV: 'production', ...secrets, CRADLE_TOKEN_SECRET: 'x'.repeat(64) }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET']);
+    expect(problemsOf({ NODE_ENV: 'production', ...secrets, CRADLE_AUDIT_CHECKPOINT_KEY: DEMO_AUDIT_CHECKPOINT_KEY }).map((p) => p.split(':')[0])).toEqual(['CRADLE_AUDIT_CHECKPOINT_KEY']);
+    expect(problemsOf({ NODE_ENV: 'production', ...secrets, CRADLE_AUDIT_CHECKPOINT_KEY: secrets.CRADLE_TOKEN_SECRET })).toEqual([
+      'CRADLE_AUDIT_CHECKPOINT_KEY: must differ from CRADLE_TOKEN_SECRET (a leaked token secret must not let anyone re-sign checkpoints)',
+    ]);
+    expect(problemsOf({ CRADLE_TOKEN_SECRET: 'y'.repeat(40), CRADLE_AUDIT_CHECKPOINT_KEY: 'y'.repeat(40) }).map((p) => p.split(':')[0])).toEqual(['CRADLE_AUDIT_CHECKPOINT_KEY']);
+  });
+
+  it('keeps the development default: the demo tenant and the published demo secrets with nothing set', () => {
+    const config = loadConfig({});
+    expect(config.demoSeed).toBe(true);
+    expect(config.tokenSecret).toBe(DEMO_TOKEN_SECRET);
+    expect(config.auditCheckpoint.key).toBe(DEMO_AUDIT_CHECKPOINT_KEY);
+    expect(config.production).toBe(false);
+  });
+
+  it('never derives the checkpoint key from the token secret', () => {
+    const tokenSecret = randomBytes(32).toString('hex');
+    const derived = createHmac('sha256', tokenSecret).update('cradle-audit-checkpoint').digest('hex');
+    expect(loadConfig({ CRADLE_TOKEN_SECRET: tokenSecret }).auditCheckpoint.key).not.toBe(derived);
+    const own = randomBytes(32).toString('hex');
+    expect(loadConfig({ CRADLE_TOKEN_SECRET: tokenSecret, CRADLE_AUDIT_CHECKPOINT_KEY: own }).auditCheckpoint.key).toBe(own);
+  });
+
+  it('takes the checkpoint hook and its timeout from the environment', () => {
+    expect(loadConfig({}).auditCheckpoint).toMatchObject({ hook: null, hookTimeoutMs: 30_000 });
+    expect(loadConfig({ CRADLE_AUDIT_CHECKPOINT_HOOK: 'cat >> /tmp/x', CRADLE_AUDIT_CHECKPOINT_HOOK_TIMEOUT_MS: '5000' }).auditCheckpoint).toMatchObject({ hook: 'cat >> /tmp/x', hookTimeoutMs: 5000 });
   });
 });

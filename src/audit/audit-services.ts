@@ -21,36 +21,41 @@ export interface AuditTrailDeps {
 export interface AuditTrail {
   /** The writer (the `AuditSink` every capability appends to). */
   readonly log: AuditLog;
-  /** Signed chain-head checkpoints; null when no checkpoint file is configured. */
+  /** Signed chain-head checkpoints; null when neither a checkpoint file nor a hook is configured. */
   readonly checkpoints: AuditCheckpoints | null;
   /** The compliance rules over the audit stream. */
   readonly compliance: ComplianceMonitor;
-  /** Verifies a tenant's chain against its table, its head row and the latest valid checkpoint. */
+  /** Verifies a tenant's chain against its table, its head row and the valid checkpoints of the configured file. */
   verify(em: EntityManager, tenantId: string): Promise<ChainVerification>;
   /** Waits for pending appends, writes a last checkpoint and stops background work (shutdown). */
   close(): Promise<void>;
 }
 
 /**
- * Verifies one tenant's chain, comparing its end with the latest signed checkpoint when a
- * checkpoint file is configured (shared by the `verifyAuditChain` query and `cradle audit:verify`).
+ * Verifies one tenant's chain against every validly signed checkpoint of a checkpoint file: the
+ * configured one, or `checkpointFile` (an off-host copy). Shared by the `verifyAuditChain` query and
+ * `cradle audit:verify`.
  */
-export async function verifyTenantChain(em: EntityManager, config: Readonly<Config>, tenantId: string): Promise<ChainVerification> {
-  const file = config.auditCheckpoint.file;
-  const checkpoint = file ? ((await readCheckpoints(file, config.auditCheckpoint.key)).latest.get(tenantId) ?? null) : null;
-  return verifyAuditChain(em, tenantId, checkpoint);
+export async function verifyTenantChain(
+  em: EntityManager,
+  config: Readonly<Config>,
+  tenantId: string,
+  checkpointFile: string | null = config.auditCheckpoint.file,
+): Promise<ChainVerification> {
+  const checkpoints = checkpointFile ? ((await readCheckpoints(checkpointFile, config.auditCheckpoint.key)).all.get(tenantId) ?? []) : [];
+  return verifyAuditChain(em, tenantId, checkpoints);
 }
 
 /** Starts the audit trail of a server: the writer and, when configured, the checkpoint interval. */
 export function startAuditTrail(deps: AuditTrailDeps): AuditTrail {
   const log = new AuditLog(deps.orm, deps.now, deps.logger);
-  const file = deps.config.auditCheckpoint.file;
-  const checkpoints = file ? new AuditCheckpoints(deps.orm, file, deps.config.auditCheckpoint.key, deps.now, deps.logger) : null;
+  const settings = deps.config.auditCheckpoint;
+  const checkpoints = settings.file || settings.hook ? new AuditCheckpoints(deps.orm, settings, deps.now, deps.logger) : null;
   checkpoints?.start(deps.config.auditCheckpoint.intervalMs);
   const compliance = new ComplianceMonitor(deps.orm, deps.bus, deps.logger, deps.now);
   log.onAppended((tenantId) => compliance.wake(tenantId));
   compliance.start();
-  if (!checkpoints) deps.logger.warn('no CRADLE_AUDIT_CHECKPOINT_FILE: audit chain heads are not checkpointed outside the database');
+  if (!checkpoints) deps.logger.warn('no CRADLE_AUDIT_CHECKPOINT_FILE or CRADLE_AUDIT_CHECKPOINT_HOOK: audit chain heads are not checkpointed outside the database');
   return {
     log,
     checkpoints,

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoints } from '../../src/audit/audit-checkpoint.js';
+import { appendFile } from 'node:fs/promises';
+import { readCheckpoints, signCheckpoint } from '../../src/audit/audit-checkpoint.js';
 import { TestTenant, type TestUser } from '../helpers/builders.js';
 import { gql, gqlOk } from '../helpers/graphql-client.js';
 import { rawSql, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { tamper, tempCheckpointFile } from './helpers.js';
+import { formerlyDerivedCheckpointKey, recomputeChain, tamper, tempCheckpointFile } from './helpers.js';
 
 const READ_PATIENT = `query($id: ID!) { patient(id: $id) { givenName familyName phone } }`;
 
@@ -54,10 +55,54 @@ describe('audit chain: append-only, tamper-evident, checkpointed', () => {
     expect(await verify(tenant.id)).toMatchObject({ valid: false, brokenAt: 3 });
   });
 
-  it('finds an edited record even when its own hash was recomputed, at the next link', async () => {
+  it('finds a record overwritten with a hash that is not its own at its exact seq', async () => {
     const { tenant } = await tenantWithReads(4);
     await tamper(ts, `update "audit_event" set "hash" = repeat('a', 64) where "tenant_id" = '${tenant.id}' and "seq" = 2`);
-    expect(await verify(tenant.id)).toMatchObject({ valid: false, brokenAt: 2 });
+    expect(await verify(tenant.id)).toEqual({ valid: false, brokenAt: 2, lastSeq: 1, reason: 'the record does not match its hash' });
+  });
+
+  it('finds an edited record whose own hash was recomputed at its exact seq, through the next record that still links to the original', async () => {
+    const { tenant } = await tenantWithReads(4);
+    await tamper(ts, `update "audit_event" set "outcome" = 'DENIED' where "tenant_id" = '${tenant.id}' and "seq" = 2`);
+    await recomputeChain(ts.server.database.orm.em.fork(), tenant.id, 2, true);
+    expect(await verify(tenant.id)).toEqual({
+      valid: false,
+      brokenAt: 2,
+      lastSeq: 2,
+      reason: 'the record was changed and its hash recomputed (the next record links to its original hash)',
+    });
+  });
+
+  it('finds a stretch rewritten with every later hash recomputed and a checkpoint re-signed with the formerly derived key, from the first record no valid checkpoint vouches for', async () => {
+    const { tenant, coordinator, patientId } = await tenantWithReads(2);
+    await ts.server.services.auditTrail.checkpoints!.checkpoint();
+    for (let i = 0; i < 3; i++) await gqlOk(ts.url, READ_PATIENT, { id: patientId }, coordinator.token);
+    await ts.server.services.auditTrail.checkpoints!.checkpoint();
+    const key = ts.server.services.config.auditCheckpoint.key;
+    const genuine = (await readCheckpoints(checkpoints.file, key)).all.get(tenant.id)!.map((cp) => cp.seq);
+    expect(genuine).toHaveLength(2);
+    const [vouched, last] = genuine as [number, number];
+    expect(last - vouched).toBeGreaterThanOrEqual(3);
+    const edited = vouched + 2;
+
+    await tamper(ts, `update "audit_event" set "outcome" = case "outcome" when 'ALLOWED' then 'DENIED' else 'ALLOWED' end where "tenant_id" = '${tenant.id}' and "seq" = ${edited}`);
+    const head = await recomputeChain(ts.server.database.orm.em.fork(), tenant.id, edited);
+    const forgerKey = formerlyDerivedCheckpointKey(ts.env['CRADLE_TOKEN_SECRET']!);
+    const forged = { tenantId: tenant.id, seq: head.seq, hash: head.hash, at: new Date().toISOString() };
+    const before = await readCheckpoints(checkpoints.file, key);
+    await appendFile(checkpoints.file, `${signCheckpoint(forgerKey, forged)}\n`);
+
+    // Under the formerly derived key the forged line would have been the latest valid checkpoint.
+    expect((await readCheckpoints(checkpoints.file, forgerKey)).latest.get(tenant.id)).toEqual(forged);
+    const after = await readCheckpoints(checkpoints.file, key);
+    expect(after.badLines).toBe(before.badLines + 1);
+    expect(after.latest.get(tenant.id)!.seq).toBe(last);
+    expect(await verify(tenant.id)).toEqual({
+      valid: false,
+      brokenAt: vouched + 1,
+      lastSeq: head.seq,
+      reason: `a record from seq ${vouched + 1} to ${last} was changed and the hashes after it recomputed (the signed checkpoint at seq ${last} does not match, the one at seq ${vouched} does)`,
+    });
   });
 
   it('finds a deleted record at its seq', async () => {
@@ -89,7 +134,6 @@ describe('audit chain: append-only, tamper-evident, checkpointed', () => {
 
   it('ignores a checkpoint line whose signature does not match', async () => {
     const { tenant } = await tenantWithReads(1);
-    const { appendFile } = await import('node:fs/promises');
     await appendFile(checkpoints.file, `${JSON.stringify({ tenantId: tenant.id, seq: 999, hash: 'f'.repeat(64), at: new Date().toISOString(), mac: '00'.repeat(32) })}\n`);
     const { latest, badLines } = await readCheckpoints(checkpoints.file, ts.server.services.config.auditCheckpoint.key);
     expect(badLines).toBeGreaterThanOrEqual(1);

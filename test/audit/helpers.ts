@@ -1,6 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { readAuditRecords } from '../../src/audit/audit-chain.js';
+import { GENESIS_HASH, hashAuditRecord } from '../../src/audit/audit-hash.js';
 import { rawSql, type TestServer } from '../helpers/test-server.js';
 
 /** A temporary checkpoint file for one test file, and its remover. */
@@ -15,6 +19,33 @@ export function tempCheckpointFile(): { file: string; remove: () => void } {
  */
 export async function tamper(ts: TestServer, statement: string): Promise<void> {
   await rawSql(ts, `begin; set local session_replication_role = replica; ${statement}; commit;`);
+}
+
+/**
+ * The attack the chain's own hashes cannot expose: after a record at `fromSeq` was edited, recompute
+ * its hash and (unless `onlyThatRecord`) every later record's link and hash and the chain-head row,
+ * as a database superuser who knows the (public) hashing scheme would. Resolves with the new head.
+ */
+export async function recomputeChain(em: EntityManager, tenantId: string, fromSeq: number, onlyThatRecord = false): Promise<{ seq: number; hash: string }> {
+  const [previous] = fromSeq > 1 ? await readAuditRecords(em, tenantId, fromSeq - 1, 1) : [];
+  let prevHash = previous ? previous.storedHash : GENESIS_HASH;
+  const rows = await readAuditRecords(em, tenantId, fromSeq, onlyThatRecord ? 1 : 1_000_000);
+  const statements: string[] = [];
+  for (const { seq, record } of rows) {
+    const linked = onlyThatRecord ? record : { ...record, prevHash };
+    const hash = hashAuditRecord(linked);
+    statements.push(`update "audit_event" set "prev_hash" = '${linked.prevHash}', "hash" = '${hash}' where "tenant_id" = '${tenantId}' and "seq" = ${seq}`);
+    prevHash = hash;
+  }
+  const last = rows.at(-1)!;
+  if (!onlyThatRecord) statements.push(`update "audit_chain_head" set "hash" = '${prevHash}' where "tenant_id" = '${tenantId}' and "seq" = ${last.seq}`);
+  await em.execute(`begin; set local session_replication_role = replica; ${statements.join('; ')}; commit;`);
+  return { seq: last.seq, hash: prevHash };
+}
+
+/** The checkpoint key Cradle used to derive from the token secret when none was configured (the forger's key). */
+export function formerlyDerivedCheckpointKey(tokenSecret: string): string {
+  return createHmac('sha256', tokenSecret).update('cradle-audit-checkpoint').digest('hex');
 }
 
 /** One stored audit row, as the tests read it. */

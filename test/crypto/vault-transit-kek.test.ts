@@ -159,6 +159,8 @@ describe('VaultTransitKek', () => {
 });
 
 describe('CRADLE_KMS=vault-transit configuration', () => {
+  /** The secrets production requires besides the KEK, so production cases show only the Vault problems. */
+  const productionSecrets = { CRADLE_TOKEN_SECRET: randomBytes(32).toString('hex'), CRADLE_AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('hex') };
   const vaultEnv = {
     CRADLE_KMS: 'vault-transit',
     CRADLE_VAULT_ADDR: 'https://vault.internal:8200/',
@@ -200,16 +202,16 @@ describe('CRADLE_KMS=vault-transit configuration', () => {
   });
 
   it('requires https in production, except to a loopback Vault Agent', () => {
-    expect(problemsOf({ ...vaultEnv, CRADLE_PRODUCTION: 'true', CRADLE_VAULT_ADDR: 'http://vault.internal:8200' })).toEqual([
+    expect(problemsOf({ ...vaultEnv, ...productionSecrets, CRADLE_PRODUCTION: 'true', CRADLE_VAULT_ADDR: 'http://vault.internal:8200' })).toEqual([
       'CRADLE_VAULT_ADDR: must use https:// in production (plain http:// only to a loopback Vault Agent)',
     ]);
-    expect(problemsOf({ ...vaultEnv, CRADLE_PRODUCTION: 'true', CRADLE_VAULT_ADDR: 'http://127.0.0.1:8100' })).toEqual([]);
+    expect(problemsOf({ ...vaultEnv, ...productionSecrets, CRADLE_PRODUCTION: 'true', CRADLE_VAULT_ADDR: 'http://127.0.0.1:8100' })).toEqual([]);
   });
 
   it('makes the transit key current, needs no CRADLE_KEK in production, and keeps a configured local KEK as a previous one', () => {
     const local = randomBytes(32);
     const old = randomBytes(32);
-    const config = loadConfig({ ...vaultEnv, CRADLE_PRODUCTION: 'true', CRADLE_KEK: local.toString('base64'), CRADLE_KEK_PREVIOUS: old.toString('base64'), CRADLE_VAULT_NAMESPACE: 'admin' });
+    const config = loadConfig({ ...vaultEnv, ...productionSecrets, CRADLE_PRODUCTION: 'true', CRADLE_KEK: local.toString('base64'), CRADLE_KEK_PREVIOUS: old.toString('base64'), CRADLE_VAULT_NAMESPACE: 'admin' });
     expect(config.fieldEncryption.kms).toEqual({
       kind: 'vault-transit',
       address: 'https://vault.internal:8200',

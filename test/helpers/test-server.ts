@@ -85,6 +85,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       CRADLE_IN_MEMORY_DB: 'true',
       CRADLE_DEMO_SEED: 'false',
       CRADLE_TOKEN_SECRET: `test-secret-${crypto.randomUUID()}`,
+      CRADLE_AUDIT_CHECKPOINT_KEY: `test-checkpoint-key-${crypto.randomUUID()}`,
       // One key-encryption key per deployment, so instances started with `shareWith` read each other's data keys.
       CRADLE_KEK: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'info',
