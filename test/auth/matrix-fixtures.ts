@@ -1,5 +1,5 @@
 import { IdentityKeyPair, KEMKeyPair, PrivateKey } from '@signalapp/libsignal-client';
-import { collect, gql, quietPeriod, wsClient, type GqlResponse } from '../helpers/graphql-client.js';
+import { collect, gql, wsClient, type GqlResponse } from '../helpers/graphql-client.js';
 
 /** A well-formed id that no record has. */
 export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -18,22 +18,31 @@ export async function call(url: string, query: string, variables: Record<string,
 }
 
 /**
- * Subscribes over a real graphql-ws socket for `waitMs` and reduces what happened to a
- * {@link CallResult}: the first error's code (UNAUTHENTICATED when the socket was refused with 4401),
- * else the events received (`data` is the list of payloads).
+ * Subscribes over a real graphql-ws socket until the subscription is refused (an error, or the
+ * socket closed with 4401) or what it received satisfies `admitted`, at most `timeoutMs`, and
+ * reduces what happened to a {@link CallResult}: the first error's code (UNAUTHENTICATED for 4401),
+ * else the events received (`data` is the list of payloads). A subscription that neither errs nor
+ * delivers within the time is reported with what it got, so a hung one fails an admission check.
  */
-export async function subscribeFor(wsUrl: string, query: string, variables: Record<string, unknown>, token: string | null, waitMs: number): Promise<CallResult> {
+export async function subscribeFor(
+  wsUrl: string,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string | null,
+  admitted: (received: unknown[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<CallResult> {
   let closedWith: number | null = null;
   const client = wsClient(wsUrl, token ?? '', (code) => {
     closedWith = code;
   });
   try {
     const live = collect(client, query, variables);
-    await quietPeriod(waitMs);
+    await live.waitUntil(() => live.errors.length > 0 || closedWith !== null || admitted(live.received), timeoutMs);
     live.stop();
     const first = live.errors[0] as { extensions?: { code?: string }; code?: number } | undefined;
     const code = closedWith === 4401 || first?.code === 4401 ? 'UNAUTHENTICATED' : first ? String(first.extensions?.code ?? 'NO_CODE') : null;
-    return { code, data: live.received, body: JSON.stringify({ received: live.received, errors: live.errors }) };
+    return { code, data: live.received, body: JSON.stringify({ received: live.received, errors: live.errors, closedWith }) };
   } finally {
     // Disposing a client whose connection was refused rethrows the refusal (its CloseEvent), already counted above.
     await Promise.resolve(client.dispose()).catch(() => undefined);

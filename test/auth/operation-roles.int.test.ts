@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/db/entities/index.js';
 import { TestTenant, TEST_PASSWORD, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { gqlOk } from '../helpers/graphql-client.js';
+import { logFeeding, logMood } from '../helpers/live.js';
 import { buildTestSchema } from '../helpers/schema.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { admits, CALLERS, CLINICIANS, OPERATION_ROLES, PATIENT_AND_CLINICIANS, type Caller } from './access-oracle.js';
@@ -34,8 +35,12 @@ const NOT_FOUND: Expect = { code: 'NOT_FOUND' };
 const data = (check: (data: any, caller: Caller, f: Fixture) => boolean): Expect => ({ data: check });
 const isList = (value: unknown) => Array.isArray(value);
 const userOf = (f: Fixture, caller: Caller) => f.users.get(caller === 'ANONYMOUS' ? 'PATIENT' : caller)!;
-/** Who a caller sends a message to: the patient writes to her coordinator, a clinician to the patient. */
-const peerOf = (f: Fixture, caller: Caller) => (caller === 'PATIENT' ? f.users.get('CARE_COORDINATOR')! : f.patient.user!);
+/** Whom a caller sends a message to: the patient writes to every clinician on her team, a clinician to the patient. */
+const peersOf = (f: Fixture, caller: Caller) => (caller === 'PATIENT' ? CLINICIANS.map((role) => f.users.get(role)!) : [f.patient.user!]);
+/** A tenant cursor before every event: a subscription with it replays everything it may see first. */
+const FROM_THE_START = Buffer.from('seq:0').toString('base64url');
+/** Who cannot read the patient's mood (MENTAL_HEALTH) or her feeding (FEEDING) by default, of the two logged in the fixture. */
+const SEES_ONE_OF_MOOD_AND_FEEDING: readonly Caller[] = ['LACTATION_CONSULTANT', 'MENTAL_HEALTH_SPECIALIST'];
 
 async function freshSession(f: Fixture, caller: Caller): Promise<{ accessToken: string; refreshToken: string }> {
   const res = await gqlOk<{ login: { accessToken: string; refreshToken: string } }>(
@@ -215,18 +220,29 @@ const CASES: OperationCase[] = [
   },
   {
     op: 'Mutation.sendMessage', query: 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { envelopes } }',
-    variables: (f, caller) => ({ i: { senderDeviceId: 1, messages: [{ recipientUserId: peerOf(f, caller).id, recipientDeviceId: 1, type: 3, body: 'AAECAw==' }] } }),
-    admitted: data((d) => d.sendMessage.envelopes === 1),
+    variables: (f, caller) => ({
+      i: { senderDeviceId: 1, messages: peersOf(f, caller).map((peer) => ({ recipientUserId: peer.id, recipientDeviceId: 1, type: 3, body: 'AAECAw==' })) },
+    }),
+    admitted: data((d, caller) => d.sendMessage.envelopes === (caller === 'PATIENT' ? CLINICIANS.length : 1)),
   },
   { op: 'Mutation.ackMessages', query: 'mutation { ackMessages(ids: [], deviceId: 1) }', admitted: data((d) => d.ackMessages === 0) },
 
-  { op: 'Subscription.patientUpdates', query: 'subscription { patientUpdates { cursor } }', admitted: data((events) => events.length === 0) },
-  { op: 'Subscription.alerts', query: 'subscription { alerts { cursor } }', admitted: data((events) => events.length === 0) },
-  { op: 'Subscription.complianceEvents', query: 'subscription { complianceEvents { cursor } }', admitted: data((events) => events.length === 0) },
-  // Every clinician sent the patient one envelope and the patient sent her coordinator one (sendMessage above).
+  // Admission is shown by delivery: each admitted caller replays from the start what it may see of
+  // the mood and the feeding the patient logged in the fixture, and the alerts and compliance event they raised.
+  {
+    op: 'Subscription.patientUpdates', query: 'subscription($s: String, $p: [ID!]) { patientUpdates(since: $s, patientIds: $p, kinds: [MOOD, FEEDING]) { cursor update { kind } } }',
+    variables: (f) => ({ s: FROM_THE_START, p: [f.patient.id] }),
+    admitted: data((events, caller) => events.length === (SEES_ONE_OF_MOOD_AND_FEEDING.includes(caller) ? 1 : 2)),
+  },
+  { op: 'Subscription.alerts', query: 'subscription($s: String) { alerts(since: $s) { cursor } }', variables: () => ({ s: FROM_THE_START }), admitted: data((events) => events.length >= 1) },
+  {
+    op: 'Subscription.complianceEvents', query: 'subscription($s: String) { complianceEvents(since: $s) { cursor } }',
+    variables: () => ({ s: FROM_THE_START }), admitted: data((events) => events.length >= 1),
+  },
+  // Every clinician sent the patient one envelope and the patient sent each of them one (sendMessage above).
   {
     op: 'Subscription.inbox', query: 'subscription { inbox(deviceId: 1) { id senderUserId } }',
-    admitted: data((events, caller) => events.length === (caller === 'PATIENT' ? CLINICIANS.length : caller === 'CARE_COORDINATOR' ? 1 : 0)),
+    admitted: data((events, caller) => events.length === (caller === 'PATIENT' ? CLINICIANS.length : 1)),
   },
   // Devices have no one-time prekeys, so the alert comes at once.
   { op: 'Subscription.preKeysLow', query: 'subscription { preKeysLow(deviceId: 1) { deviceId low } }', admitted: data((events) => events.length === 1 && events[0].preKeysLow.low === true) },
@@ -251,7 +267,10 @@ function expectationFor(c: OperationCase, caller: Caller): Expect {
 async function run(f: Fixture, c: OperationCase, caller: Caller): Promise<CallResult> {
   const { $token, ...variables } = ((await c.variables?.(f, caller)) ?? {}) as Record<string, unknown> & { $token?: string };
   const token = $token ?? (caller === 'ANONYMOUS' ? null : f.users.get(caller)!.token);
-  if (c.op.startsWith('Subscription.')) return subscribeFor(f.ts.wsUrl, c.query, variables, token, 600);
+  if (c.op.startsWith('Subscription.')) {
+    const want = expectationFor(c, caller);
+    return subscribeFor(f.ts.wsUrl, c.query, variables, token, (received) => 'data' in want && want.data(received, caller, f));
+  }
   return call(f.ts.url, c.query, variables, token);
 }
 
@@ -277,6 +296,15 @@ describe('every operation for every caller', () => {
     const protocol = await gqlOk<{ createProtocol: { id: string } }>(
       ts.url, 'mutation($i: ProtocolInput!) { createProtocol(input: $i) { id } }', { i: moodProtocolInput('Low mood', 'mood.score <= 1') }, coordinator.token,
     );
+    // An alert about feeding, for the lactation consultant (who may not read the low-mood alert).
+    const feedingProtocol = {
+      ...moodProtocolInput('Any feed', 'feeding.durationMinutes > 0'),
+      trigger: { kinds: ['FEEDING'] },
+      actions: [{ type: 'RAISE_ALERT', routeTo: CLINICIANS }],
+    };
+    await gqlOk(ts.url, 'mutation($i: ProtocolInput!) { createProtocol(input: $i) { id } }', { i: feedingProtocol }, coordinator.token);
+    await logMood(ts.url, patient, 1);
+    await logFeeding(ts.url, patient);
     for (const role of PATIENT_AND_CLINICIANS) {
       await gqlOk(ts.url, 'mutation($i: RegisterDeviceInput!) { registerDevice(input: $i) { deviceId } }', { i: deviceRegistration() }, users.get(role)!.token);
     }

@@ -57,6 +57,11 @@ export interface Collector<T> {
   readonly errors: unknown[];
   /** Resolves once `count` items have arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<T[]>;
+  /**
+   * Resolves true once `done` holds (checked now and on every item or error that arrives), or
+   * false after `timeoutMs` without it.
+   */
+  waitUntil(done: () => boolean, timeoutMs?: number): Promise<boolean>;
   stop(): void;
 }
 
@@ -91,6 +96,18 @@ export function collect<T = Record<string, any>>(client: Client, query: string, 
           if (received.length >= count) {
             clearTimeout(timer);
             resolve(received);
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+    waitUntil(done, timeoutMs = 5000) {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        const check = () => {
+          if (done()) {
+            clearTimeout(timer);
+            resolve(true);
           } else waiters.push(check);
         };
         check();

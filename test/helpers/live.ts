@@ -81,3 +81,28 @@ export async function waitForLiveSince(server: TestServer, before: number, error
     await quietPeriod(10);
   }
 }
+
+/**
+ * Makes a write (`write`, which logs an update the subscriber of `live` is entitled to) and resolves
+ * with it once that update has arrived; fails the test if it does not within `timeoutMs`.
+ *
+ * It is the positive control beside a refusal: sent after an update the subscriber must not get,
+ * its arrival proves delivery works and, as one socket receives a tenant's updates in cursor order,
+ * that the earlier update was withheld rather than late. It is also a barrier: a live feed applies
+ * bus messages in the order they were published, so once it arrives every access change announced
+ * before the write (care team, consent, routing) has been applied; for a change about a patient
+ * the write must concern another patient, whose delivery the change does not pause.
+ */
+export async function receiveNext<T extends { patientUpdates: { update: { id: string } } }>(
+  live: Collector<T>,
+  write: () => Promise<Logged>,
+  timeoutMs = 10_000,
+): Promise<Logged> {
+  const logged = await write();
+  const arrived = await live.waitUntil(() => live.errors.length > 0 || live.received.some((e) => e.patientUpdates.update.id === logged.id), timeoutMs);
+  const ids = live.received.map((e) => e.patientUpdates.update.id);
+  if (!arrived || !ids.includes(logged.id)) {
+    throw new Error(`update ${logged.id} was not delivered (received ${JSON.stringify(ids)}, errors ${JSON.stringify(live.errors)})`);
+  }
+  return logged;
+}

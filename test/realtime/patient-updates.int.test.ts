@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { Channels } from '../../src/realtime/event-bus.js';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, gqlOk, quietPeriod, wsClient, type Collector } from '../helpers/graphql-client.js';
-import { subscribeLive } from '../helpers/live.js';
+import { receiveNext, subscribeLive } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const SUBSCRIBE = `subscription($since: String, $kinds: [StatusKind!]) {
@@ -84,12 +84,14 @@ describe('patientUpdates subscription', () => {
     await client.dispose();
   });
 
-  it('delivers nothing to a clinician who is not on the care team', async () => {
+  it('delivers nothing to a clinician who is not on the care team, and her own patient\'s update after it', async () => {
+    const own = await tenant.patient(coordinator, { team: [outsider], withLogin: true });
     const client = wsClient(ts.wsUrl, outsider.token);
-    const live = await subscribeLive(ts, client, SUBSCRIBE);
-    await gqlOk(ts.url, LOG_MOOD, { input: { patientId: patient.id, score: 2 } }, patient.user!.token);
-    await quietPeriod(1000);
-    expect(live.received).toEqual([]);
+    const live = await subscribeLive<LiveEvent>(ts, client, SUBSCRIBE);
+    const withheld = await logMood(patient, 2);
+    const entitled = await receiveNext(live, () => logMood(own, 2));
+    expect(idsOf(live)).toEqual([entitled.id]);
+    expect(idsOf(live)).not.toContain(withheld.id);
     expect(live.errors).toEqual([]);
     live.stop();
     await client.dispose();

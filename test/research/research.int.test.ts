@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scoreScreening } from '../../src/clinical/screening.js';
 import { TestTenant, type TestUser } from '../helpers/builders.js';
 import { errorOf, gql, gqlOk } from '../helpers/graphql-client.js';
 import { rawSql, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -16,15 +15,32 @@ interface Mother {
 
 type Table = { k: number; groups: Array<{ group: string; patients: number | null; value: number | null; suppressed: boolean }> };
 
+/**
+ * EPDS answers (the option chosen on each item, index 0 = item 1) with their totals worked out by
+ * hand from the published scale (Cox et al. 1987), not by the server's scorer: items 1, 2 and 4
+ * score the option, items 3 and 5-10 score 3 minus the option.
+ */
+const SCREENINGS = {
+  /** 0+0+0 on items 1, 2, 4; 3-3 = 0 on each of the other seven. */
+  none: { answers: [0, 0, 3, 0, 3, 3, 3, 3, 3, 3], total: 0 },
+  /** 1+1+1; items 3 and 5-9 score 1 each (6); item 10 scores 0. */
+  mild: { answers: [1, 1, 2, 1, 2, 2, 2, 2, 2, 3], total: 9 },
+  /** 3+3+3; items 3 and 5-9 score 3 each (18); item 10 scores 0. */
+  severe: { answers: [3, 3, 0, 3, 0, 0, 0, 0, 0, 3], total: 27 },
+  /** 2+2+2; items 3 and 5-9 score 2 each (12); item 10 scores 0. */
+  moderate: { answers: [2, 2, 1, 2, 1, 1, 1, 1, 1, 3], total: 18 },
+  /** 0+0+0; items 3 and 5-9 score 3 each (18); item 10 scores 0. */
+  firstOptions: { answers: [0, 0, 0, 0, 0, 0, 0, 0, 0, 3], total: 18 },
+  /** 3+3+3; items 3 and 5-10 score 0 each. */
+  lastOptions: { answers: [3, 3, 3, 3, 3, 3, 3, 3, 3, 3], total: 9 },
+} as const;
+
 describe('research: anonymised, consented, k-anonymous answers', () => {
   let ts: TestServer;
   let clinic: TestTenant;
   let coordinator: TestUser;
   let researcher: TestUser;
   const mothers: Mother[] = [];
-  /** Mothers whose research consent covers identity and mental health. */
-  const consenting: Mother[] = [];
-  const totals = new Map<string, number>();
 
   /** A mother born in `birthYear`, with her own login. */
   async function mother(birthYear: number): Promise<Mother> {
@@ -49,10 +65,8 @@ describe('research: anonymised, consented, k-anonymous answers', () => {
       m.user.token,
     );
 
-  const screen = async (m: Mother, answers: number[]) => {
-    await gqlOk(ts.url, `mutation($input: SubmitScreeningInput!) { submitScreening(input: $input) { id } }`, { input: { patientId: m.id, instrument: 'EPDS', answers } }, m.user.token);
-    totals.set(m.id, scoreScreening('EPDS', answers).total);
-  };
+  const screen = (m: Mother, screening: { readonly answers: readonly number[] }) =>
+    gqlOk(ts.url, `mutation($input: SubmitScreeningInput!) { submitScreening(input: $input) { id } }`, { input: { patientId: m.id, instrument: 'EPDS', answers: screening.answers } }, m.user.token);
 
   beforeAll(async () => {
     ts = await startTestServer({ env: { CRADLE_RESEARCH_MIN_GROUP_SIZE: String(K) } });
@@ -60,29 +74,27 @@ describe('research: anonymised, consented, k-anonymous answers', () => {
     coordinator = await clinic.user('CARE_COORDINATOR');
     researcher = await clinic.user('RESEARCHER');
     // Four mothers aged 30-34 who consent to identity and mental-health research…
-    for (const answers of [[0, 0, 3, 0, 3, 3, 3, 3, 3, 3], [1, 1, 2, 1, 2, 2, 2, 2, 2, 3], [3, 3, 0, 3, 0, 0, 0, 0, 0, 3], [2, 2, 1, 2, 1, 1, 1, 1, 1, 3]]) {
+    for (const screening of [SCREENINGS.none, SCREENINGS.mild, SCREENINGS.severe, SCREENINGS.moderate]) {
       const m = await mother(1993);
       await consent(m, ['IDENTITY', 'MENTAL_HEALTH']);
-      await screen(m, answers);
-      consenting.push(m);
+      await screen(m, screening);
     }
     // …three aged 25-29, and one aged 40-44 (a group of one: withheld)…
     for (const birthYear of [1999, 1999, 1999, 1984]) {
       const m = await mother(birthYear);
       await consent(m, ['IDENTITY', 'MENTAL_HEALTH']);
-      await screen(m, [0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
-      consenting.push(m);
+      await screen(m, SCREENINGS.firstOptions);
     }
     // …one who consents to identity only, one who consents and revokes, one who never consents.
     const identityOnly = await mother(1993);
     await consent(identityOnly, ['IDENTITY']);
-    await screen(identityOnly, [3, 3, 3, 3, 3, 3, 3, 3, 3, 3]);
+    await screen(identityOnly, SCREENINGS.lastOptions);
     const revoker = await mother(1993);
     const granted = await consent(revoker, ['IDENTITY', 'MENTAL_HEALTH']);
     await gqlOk(ts.url, `mutation($id: ID!) { revokeConsent(id: $id) { id } }`, { id: granted.grantConsent.id }, revoker.user.token);
-    await screen(revoker, [3, 3, 3, 3, 3, 3, 3, 3, 3, 3]);
+    await screen(revoker, SCREENINGS.lastOptions);
     const never = await mother(1993);
-    await screen(never, [3, 3, 3, 3, 3, 3, 3, 3, 3, 3]);
+    await screen(never, SCREENINGS.lastOptions);
   });
 
   afterAll(async () => {
@@ -110,12 +122,13 @@ describe('research: anonymised, consented, k-anonymous answers', () => {
   });
 
   it('reports the mean EPDS total over consenting mothers only, each counted once', async () => {
-    const expected = Math.round((consenting.reduce((sum, m) => sum + totals.get(m.id)!, 0) / consenting.length) * 10) / 10;
+    // The eight consenting mothers scored 0, 9, 27 and 18 (30-34) and 18, 18, 18, 18 (the others):
+    // 126 / 8 = 15.75, reported to one decimal. The three others (9 each) would pull it down.
     const table = (await gqlOk<{ outcomeMetrics: Table }>(ts.url, OUTCOME, { c: { metric: 'EPDS_MEAN_TOTAL', groupBy: 'NONE' } }, researcher.token)).outcomeMetrics;
-    expect(table.groups).toEqual([{ group: 'all', patients: consenting.length, value: expected, suppressed: false }]);
+    expect(table.groups).toEqual([{ group: 'all', patients: 8, value: 15.8, suppressed: false }]);
+    // Six of the eight scored 13 or more (27 and the five 18s).
     const byPostpartum = (await gqlOk<{ outcomeMetrics: Table }>(ts.url, OUTCOME, { c: { metric: 'EPDS_PROBABLE_DEPRESSION_RATE', groupBy: 'POSTPARTUM_BAND' } }, researcher.token)).outcomeMetrics;
-    const rate = consenting.filter((m) => totals.get(m.id)! >= 13).length / consenting.length;
-    expect(byPostpartum.groups).toEqual([{ group: '0-2 weeks', patients: consenting.length, value: Math.round(rate * 1000) / 1000, suppressed: false }]);
+    expect(byPostpartum.groups).toEqual([{ group: '0-2 weeks', patients: 8, value: 0.75, suppressed: false }]);
   });
 
   it('never names a patient: no ids, names or dates in any answer', async () => {

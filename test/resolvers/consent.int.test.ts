@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { errorOf, gql, gqlOk, quietPeriod, wsClient } from '../helpers/graphql-client.js';
-import { logFeeding, logMood, PATIENT_UPDATES, receivedIds, subscribeLive } from '../helpers/live.js';
+import { logFeeding, logMood, PATIENT_UPDATES, receiveNext, receivedIds, subscribeLive } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const GRANT = `mutation($input: GrantConsentInput!) { grantConsent(input: $input) { id type categories version active } }`;
@@ -16,6 +16,8 @@ describe('consent', () => {
   let lactation: TestUser;
   let patient: TestPatient;
   let other: TestPatient;
+  /** Another patient of the lactation consultant, whom the consent changes here do not touch. */
+  let unaffected: TestPatient;
   const clients: Client[] = [];
 
   beforeAll(async () => {
@@ -25,6 +27,7 @@ describe('consent', () => {
     lactation = await tenant.user('LACTATION_CONSULTANT');
     patient = await tenant.patient(coordinator, { team: [lactation], withLogin: true });
     other = await tenant.patient(coordinator, { withLogin: true });
+    unaffected = await tenant.patient(coordinator, { team: [lactation], withLogin: true });
   });
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.dispose()));
@@ -52,20 +55,21 @@ describe('consent', () => {
   it('starts and stops live delivery on an open subscription as consent is given and revoked', async () => {
     const client = wsClient(ts.wsUrl, lactation.token);
     clients.push(client);
-    const live = await subscribeLive(ts, client, PATIENT_UPDATES, { kinds: ['MOOD'] });
-    await logMood(ts.url, patient, 2);
-    await quietPeriod(500);
-    expect(live.received).toEqual([]);
+    const live = await subscribeLive(ts, client, PATIENT_UPDATES, { kinds: ['MOOD', 'FEEDING'] });
+    // Her feeding (always hers to see) after a mood (not yet shared): only the feeding arrives.
+    const unshared = await logMood(ts.url, patient, 2);
+    const before = await receiveNext(live, () => logFeeding(ts.url, patient));
     const granted = await share(['MENTAL_HEALTH']);
-    await quietPeriod(300);
-    const shared = await logMood(ts.url, patient, 2);
-    await live.waitFor(1);
-    expect(receivedIds(live)).toEqual([shared.id]);
+    // Once another patient's update arrives, the feed has applied the consent announced before it.
+    const granting = await receiveNext(live, () => logFeeding(ts.url, unaffected));
+    const shared = await receiveNext(live, () => logMood(ts.url, patient, 2));
     await gqlOk(ts.url, REVOKE, { id: granted.data!.grantConsent.id }, patient.user!.token);
-    await quietPeriod(300);
-    await logMood(ts.url, patient, 2);
-    await quietPeriod(800);
-    expect(receivedIds(live)).toEqual([shared.id]);
+    const revoking = await receiveNext(live, () => logFeeding(ts.url, unaffected));
+    const withdrawn = await logMood(ts.url, patient, 2);
+    const after = await receiveNext(live, () => logFeeding(ts.url, patient));
+    expect(receivedIds(live)).toEqual([before.id, granting.id, shared.id, revoking.id, after.id]);
+    expect(receivedIds(live)).not.toContain(unshared.id);
+    expect(receivedIds(live)).not.toContain(withdrawn.id);
     expect(live.errors).toEqual([]);
     live.stop();
   });
