@@ -17,13 +17,13 @@ export class MemoryRateLimiter implements RateLimiter {
     if (++this.charges % SWEEP_EVERY === 0) this.sweep(now);
     const keys = charges.map((c) => `${tenantId}:${c.key}`);
     const next: number[] = [];
-    let refused: { retryAfterMs: number; refused: number } | null = null;
-    charges.forEach((charge, i) => {
+    let refused: RateDecision | null = null;
+    for (const [i, charge] of charges.entries()) {
       const step = bucketStep(this.buckets.get(keys[i]!) ?? null, charge, now);
       if (step.ok) next.push(step.tat);
-      else if (!refused || step.waitMs > refused.retryAfterMs) refused = { retryAfterMs: step.waitMs, refused: i };
-    });
-    if (refused) return { allowed: false, ...(refused as { retryAfterMs: number; refused: number }) };
+      else if (!refused || (!refused.allowed && step.waitMs > refused.retryAfterMs)) refused = { allowed: false, retryAfterMs: step.waitMs, refused: i };
+    }
+    if (refused) return refused;
     keys.forEach((key, i) => this.buckets.set(key, next[i]!));
     return { allowed: true };
   }
