@@ -139,6 +139,10 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
     CRADLE_TOKEN_SECRET: `bench-secret-${crypto.randomUUID()}`,
     ...(db.url ? { DATABASE_URL: db.url } : { CRADLE_IN_MEMORY_DB: 'true' }),
+    // The stream sends hundreds of messages per sender back to back, far past a person's pace and
+    // the default send rate; the bench measures the relay, not the limits.
+    CRADLE_MESSAGING_SEND_ENVELOPES_PER_MINUTE: '1000000',
+    CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE: String(1024 * 1024 * 1024),
   };
   const server = await createServer(loadConfig(env));
   const apis: GraphQLMessagingApi[] = [];

@@ -111,6 +111,18 @@ export interface MessagingConfig {
   readonly retentionMs: number;
   /** How often expired envelopes are purged, in milliseconds. */
   readonly purgeIntervalMs: number;
+  /** Bundles one user may claim of one device of another per hour (how fast one account can drain a device's one-time prekeys). */
+  readonly claimsPerDevicePerHour: number;
+  /** Bundles (devices) one user may claim in all per hour. */
+  readonly claimsPerHour: number;
+  /** Envelopes one user may send per minute, over all her devices. */
+  readonly sendEnvelopesPerMinute: number;
+  /** Ciphertext bytes (decoded) one user may send per minute, over all her devices. */
+  readonly sendBytesPerMinute: number;
+  /** Most unacknowledged envelopes a device's mailbox may hold; a send beyond it is refused. */
+  readonly mailboxMaxEnvelopes: number;
+  /** Most unacknowledged ciphertext bytes (decoded) a device's mailbox may hold. */
+  readonly mailboxMaxBytes: number;
 }
 
 /** Where and how audit chain heads are checkpointed. */
@@ -275,6 +287,13 @@ const envSchema = z.object({
   CRADLE_MESSAGING_MAX_SEND_BYTES: integerString(256, 8 * 1024 * 1024).default(512 * 1024),
   CRADLE_MESSAGING_RETENTION_DAYS: integerString(1, 365).default(30),
   CRADLE_MESSAGING_PURGE_INTERVAL_MS: integerString(1000, 86_400_000).default(3_600_000),
+  CRADLE_MESSAGING_CLAIMS_PER_DEVICE_PER_HOUR: integerString(1, 100_000).default(6),
+  CRADLE_MESSAGING_CLAIMS_PER_HOUR: integerString(1, 1_000_000).default(300),
+  // At least the most envelopes one sendMessage may carry (256), so every valid send can pass.
+  CRADLE_MESSAGING_SEND_ENVELOPES_PER_MINUTE: integerString(256, 1_000_000).default(300),
+  CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE: integerString(256, 1024 * 1024 * 1024).default(1024 * 1024),
+  CRADLE_MESSAGING_MAILBOX_MAX_ENVELOPES: integerString(1, 10_000_000).default(5000),
+  CRADLE_MESSAGING_MAILBOX_MAX_BYTES: integerString(256, 16 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
 });
 
 /**
@@ -410,6 +429,22 @@ function parseFieldEncryption(e: FieldEncryptionEnv, problems: string[]): FieldE
 }
 
 /**
+ * Each request must fit the messaging rate limits and quotas it is charged against, or it could
+ * never pass: a whole `sendMessage`, one envelope in a mailbox, one bundle per device of a user.
+ */
+function checkMessagingLimits(e: z.infer<typeof envSchema>, problems: string[]): void {
+  if (e.CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE < e.CRADLE_MESSAGING_MAX_SEND_BYTES) {
+    problems.push(`CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE: must be at least CRADLE_MESSAGING_MAX_SEND_BYTES (${e.CRADLE_MESSAGING_MAX_SEND_BYTES})`);
+  }
+  if (e.CRADLE_MESSAGING_MAILBOX_MAX_BYTES < e.CRADLE_MESSAGING_MAX_ENVELOPE_BYTES) {
+    problems.push(`CRADLE_MESSAGING_MAILBOX_MAX_BYTES: must be at least CRADLE_MESSAGING_MAX_ENVELOPE_BYTES (${e.CRADLE_MESSAGING_MAX_ENVELOPE_BYTES})`);
+  }
+  if (e.CRADLE_MESSAGING_CLAIMS_PER_HOUR < e.CRADLE_MESSAGING_MAX_DEVICES) {
+    problems.push(`CRADLE_MESSAGING_CLAIMS_PER_HOUR: must be at least CRADLE_MESSAGING_MAX_DEVICES (${e.CRADLE_MESSAGING_MAX_DEVICES})`);
+  }
+}
+
+/**
  * Reads and validates configuration from an environment map (normally `process.env`).
  * Reports every invalid setting at once, each naming the variable and what to do.
  */
@@ -434,6 +469,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   }
   const allowedOrigins = parseAllowedOrigins(e.CRADLE_ALLOWED_ORIGINS, problems);
   const fieldEncryption = parseFieldEncryption(e, problems);
+  checkMessagingLimits(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: DatabaseConfig = usingRealDatabase
@@ -494,6 +530,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       maxSendBytes: e.CRADLE_MESSAGING_MAX_SEND_BYTES,
       retentionMs: e.CRADLE_MESSAGING_RETENTION_DAYS * 86_400_000,
       purgeIntervalMs: e.CRADLE_MESSAGING_PURGE_INTERVAL_MS,
+      claimsPerDevicePerHour: e.CRADLE_MESSAGING_CLAIMS_PER_DEVICE_PER_HOUR,
+      claimsPerHour: e.CRADLE_MESSAGING_CLAIMS_PER_HOUR,
+      sendEnvelopesPerMinute: e.CRADLE_MESSAGING_SEND_ENVELOPES_PER_MINUTE,
+      sendBytesPerMinute: e.CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE,
+      mailboxMaxEnvelopes: e.CRADLE_MESSAGING_MAILBOX_MAX_ENVELOPES,
+      mailboxMaxBytes: e.CRADLE_MESSAGING_MAILBOX_MAX_BYTES,
     }),
   });
 }

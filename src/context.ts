@@ -15,6 +15,7 @@ import type { LiveFeed } from './realtime/live-feed.js';
 import type { LiveMetrics } from './realtime/live-metrics.js';
 import type { MailboxHub } from './crypto/signal/mailbox-hub.js';
 import type { OutboxRelay } from './realtime/outbox-relay.js';
+import type { RateLimiter } from './auth/rate-limiter.js';
 
 /** What a running server shares with every request: built once by `createServer`. */
 export interface ServerServices {
@@ -33,6 +34,8 @@ export interface ServerServices {
   readonly alerting: AlertingWorker;
   /** Secure messaging on this instance: live inboxes, low-prekey alerts, the retention purge. */
   readonly messaging: MailboxHub;
+  /** Rate limits of the deployment (in Redis when configured, so they hold across instances). */
+  readonly rateLimiter: RateLimiter;
   /**
    * The audit trail (an `AuditSink`): `append(entries)` resolves once the records are durable.
    * Concurrent appends are group-committed per tenant chain; see `audit/audit-log.ts`.

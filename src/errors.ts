@@ -258,10 +258,26 @@ export class UnauditedResultError extends AppError {
   }
 }
 
-/** Too many attempts; try again later. */
+/** Too many attempts; try again later. `retryAfterSeconds` says when, in whole seconds. */
 export class RateLimitedError extends AppError {
   static login(retryAfterSeconds: number): RateLimitedError {
     return new RateLimitedError('RATE_LIMITED', 'Too many attempts. Try again later.', { retryAfterSeconds });
+  }
+  /** The caller claimed too many prekey bundles (of one device, or in all); nothing was claimed. */
+  static preKeyClaims(retryAfterSeconds: number): RateLimitedError {
+    return new RateLimitedError('RATE_LIMITED', 'Too many prekey bundle requests. Try again later.', { reason: 'PREKEY_CLAIMS', retryAfterSeconds });
+  }
+  /** The caller sent too many envelopes or bytes; nothing was stored. */
+  static sendRate(retryAfterSeconds: number): RateLimitedError {
+    return new RateLimitedError('RATE_LIMITED', 'Too many messages sent. Try again later.', { reason: 'SEND_RATE', retryAfterSeconds });
+  }
+  /**
+   * A recipient device's mailbox holds as many envelopes or bytes as it may until that device
+   * acknowledges some; nothing was stored. `field` names the envelope (`input.messages[2]`), and
+   * `retryAfterSeconds` is a hint, since space frees when the recipient reads.
+   */
+  static mailboxFull(field: string, retryAfterSeconds: number): RateLimitedError {
+    return new RateLimitedError('RATE_LIMITED', "The recipient's mailbox is full. Try again later.", { reason: 'MAILBOX_FULL', field, retryAfterSeconds });
   }
 }
 

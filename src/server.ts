@@ -8,6 +8,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { auditPlugin } from './audit/audit-plugin.js';
 import { startAuditTrail } from './audit/audit-services.js';
 import type { Actor } from './auth/actor.js';
+import { MemoryRateLimiter } from './auth/memory-rate-limiter.js';
+import type { RateLimiter } from './auth/rate-limiter.js';
+import { RedisRateLimiter } from './auth/redis-rate-limiter.js';
 import { SessionService } from './auth/session.service.js';
 import { AccessTokenIssuer, bearerToken } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -83,6 +86,14 @@ async function createBus(config: Readonly<Config>, logger: AppLogger): Promise<E
   return bus;
 }
 
+/** The rate limiter: in Redis when Redis is configured (shared by every instance), else in this process. */
+async function createRateLimiter(config: Readonly<Config>, logger: AppLogger): Promise<RateLimiter> {
+  if (config.bus.kind === 'memory') return new MemoryRateLimiter();
+  const limiter = new RedisRateLimiter(config.bus.url, config.bus.keyPrefix, logger);
+  await limiter.ready();
+  return limiter;
+}
+
 function loggingPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ contextValue, request }) {
@@ -146,7 +157,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   sessionSockets.checkAfterReconnect((ids) => sessions.endedAmong(database.orm.em.fork(), ids));
   const messaging = new MailboxHub(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, config.messaging, now);
   const alerting = new AlertingWorker(database.orm, relay, logger, now, config.alertingPollMs, auditTrail.log);
-  const services: ServerServices = { config, logger, bus, relay, feed, tokens, sessions, now, metrics, audit: auditTrail.log, auditTrail, messaging, alerting };
+  const rateLimiter = await createRateLimiter(config, logger);
+  const services: ServerServices = { config, logger, bus, relay, feed, tokens, sessions, now, metrics, audit: auditTrail.log, auditTrail, messaging, alerting, rateLimiter };
   const schema = await buildCradleSchema(new BusPubSub(bus, logger));
 
   // One rule set and one normaliser for both transports; graphql-ws never sees Apollo's options.
@@ -323,6 +335,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       await relay.stop();
       await apollo.stop();
       await auditTrail.close();
+      await rateLimiter.close();
       if (!overrides.bus) await bus.close();
       if (!overrides.database) await database.close();
       logger.info('server stopped');

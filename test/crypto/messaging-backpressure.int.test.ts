@@ -17,7 +17,16 @@ describe('a stalled inbox reader', () => {
   let care: CareSetting;
 
   beforeAll(async () => {
-    ts = await startTestServer({ env: { CRADLE_LIVE_BUFFER_EVENTS: '10', CRADLE_LIVE_MAX_LAG_MS: '1000', CRADLE_MAX_ALIASES: '50' } });
+    ts = await startTestServer({
+      env: {
+        CRADLE_LIVE_BUFFER_EVENTS: '10',
+        CRADLE_LIVE_MAX_LAG_MS: '1000',
+        CRADLE_MAX_ALIASES: '50',
+        // The flood below (120 envelopes of 16 KiB at once) is meant to fill a stalled reader's
+        // buffers, past the default send rate (1 MiB a minute); that rate is tested in messaging-limits.
+        CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE: String(4 * 1024 * 1024),
+      },
+    });
     care = await careSetting(ts);
     for (const user of [care.patientUser, care.midwife]) {
       const { identity, registrationId } = generateIdentity();

@@ -42,7 +42,16 @@ describe('messaging key directory', () => {
   let care: CareSetting;
 
   beforeAll(async () => {
-    ts = await startTestServer({ env: { CRADLE_MESSAGING_MAX_DEVICES: '2', CRADLE_MESSAGING_LOW_PREKEYS: '5', CRADLE_MESSAGING_MAX_PREKEYS_PER_UPLOAD: '30' } });
+    ts = await startTestServer({
+      env: {
+        CRADLE_MESSAGING_MAX_DEVICES: '2',
+        CRADLE_MESSAGING_LOW_PREKEYS: '5',
+        CRADLE_MESSAGING_MAX_PREKEYS_PER_UPLOAD: '30',
+        // These tests drain one device's keys with one claimer on purpose (20 concurrent claims);
+        // the claim limits themselves are tested in messaging-limits.int.test.ts.
+        CRADLE_MESSAGING_CLAIMS_PER_DEVICE_PER_HOUR: '100',
+      },
+    });
     care = await careSetting(ts);
   });
   afterAll(async () => {

@@ -11,6 +11,15 @@ export class MessagingApiError extends Error {
     super(message);
     this.name = 'MessagingApiError';
   }
+
+  /**
+   * For RATE_LIMITED (too many bundle claims or sends, or a full recipient mailbox; nothing was
+   * claimed or stored): how many seconds to wait before trying again. Null for other errors.
+   */
+  get retryAfterSeconds(): number | null {
+    const value = this.extensions['retryAfterSeconds'];
+    return this.code === 'RATE_LIMITED' && typeof value === 'number' ? value : null;
+  }
 }
 
 /** Receives the items of a subscription. */

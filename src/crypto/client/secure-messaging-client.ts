@@ -167,7 +167,12 @@ export class SecureMessagingClient {
     return this.send(recipientUserId, new TextEncoder().encode(text));
   }
 
-  /** Encrypts and sends bytes; retries after fixing the device lists the server reports (up to three times). */
+  /**
+   * Encrypts and sends bytes; retries after fixing the device lists the server reports (up to three
+   * times). Over the server's rate limits or a full recipient mailbox it throws the
+   * {@link MessagingApiError} (`code` RATE_LIMITED, `retryAfterSeconds`) without retrying: nothing
+   * was sent, and when to try again is the app's choice.
+   */
   send(recipientUserId: string, plaintext: Uint8Array): Promise<{ envelopes: number; serverTimestamp: string }> {
     return this.serially(async () => {
       if (!this.devices.get(recipientUserId)?.size) await this.startSessions(recipientUserId, null);

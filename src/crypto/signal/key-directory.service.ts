@@ -6,6 +6,7 @@ import { asDate } from '../../schema/common/dates.js';
 import { PreKeyCountView, type RegisterDeviceInput } from '../../schema/messaging/device.type.js';
 import { PreKeyBundleView, PreKeyView, SignedPreKeyView } from '../../schema/messaging/pre-key-bundle.type.js';
 import { announceMailboxNews } from './mailbox-news.js';
+import { chargePreKeyClaims } from './messaging-limits.js';
 import { mayMessage } from './messaging-peers.js';
 import {
   checkDeviceId, checkDistinctIds, checkEcPublicKey, checkInt, checkKyberPreKey, checkPreKey, checkSignedPreKey, MAX_DEVICE_ID, MAX_REGISTRATION_ID,
@@ -152,6 +153,7 @@ export class KeyDirectoryService {
   /**
    * One bundle per device of `userId` (or of that one device), claiming a one-time EC and Kyber
    * prekey of each. Users the caller may not message look like users that do not exist (NOT_FOUND).
+   * Claims are rate-limited per (caller, device) and per caller (RATE_LIMITED, nothing claimed).
    * A device left with fewer one-time keys than the threshold is told so on the bus.
    */
   async claimBundles(userId: string, deviceId: number | null): Promise<PreKeyBundleView[]> {
@@ -167,6 +169,7 @@ export class KeyDirectoryService {
       deviceId !== null ? [actor.tenantId, userId, deviceId] : [actor.tenantId, userId],
     );
     if (deviceId !== null && devices.length === 0) throw NotFoundError.messagingDevice('deviceId');
+    await chargePreKeyClaims(this.ctx, devices.map((d) => d.id));
     const bundles: PreKeyBundleView[] = [];
     for (const device of devices) {
       const [ec] = await this.ctx.em.execute<Array<{ key_id: number; public_key: string }>>(

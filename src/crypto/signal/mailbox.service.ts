@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '../../auth/patient-access.js';
 import type { RequestContext } from '../../context.js';
-import { BadInputError, ConflictError, NotFoundError } from '../../errors.js';
+import { BadInputError, ConflictError, NotFoundError, RateLimitedError } from '../../errors.js';
 import { asDate } from '../../schema/common/dates.js';
 import { EnvelopeView, SendResultView, type SendMessageInput } from '../../schema/messaging/envelope.type.js';
 import { envelopeIdOf, parseEnvelopeId } from './envelope-id.js';
 import { KeyDirectoryService } from './key-directory.service.js';
 import { announceMailboxNews } from './mailbox-news.js';
 import { auditMessageSent } from './messaging-audit.js';
+import { chargeSend, firstOverMailboxQuota, MAILBOX_FULL_RETRY_SECONDS } from './messaging-limits.js';
 import { mayMessage } from './messaging-peers.js';
 import { checkDeviceId, checkInt, decodeBase64, ENVELOPE_TYPES, MAX_REGISTRATION_ID } from './signal-keys.js';
 import { base64Of } from './sql.js';
@@ -30,7 +31,9 @@ interface CheckedMessage {
  * The mailbox: stores one opaque ciphertext envelope per recipient device, and deletes it when that
  * device acknowledges it or when it outlives the retention. `sendMessage` checks that the sender
  * may message each recipient, and that the request names exactly the current devices of every
- * recipient and the sender's other devices (Signal's 409/410), before storing anything.
+ * recipient and the sender's other devices (Signal's 409/410), that the sender is within her send
+ * rates and every recipient device within its mailbox quota (`messaging-limits.ts`), before storing
+ * anything.
  */
 export class MailboxService {
   constructor(private readonly ctx: RequestContext) {}
@@ -67,8 +70,10 @@ export class MailboxService {
         throw NotFoundError.user(`input.messages[${messages.findIndex((m) => m.recipientUserId === userId)}].recipientUserId`);
       }
     }
+    await chargeSend(this.ctx, messages.length, totalBytes);
     const users = [...new Set([...recipients, actor.userId])];
     const serverTimestamp = new Date(this.ctx.services.now());
+    const notBefore = new Date(serverTimestamp.getTime() - limits.retentionMs);
     const stored = await this.ctx.em.transactional(async (tx) => {
       // Locked in one order everywhere: concurrent sends to the same devices queue, never deadlock,
       // and each device's sequence numbers are handed out in commit order.
@@ -79,6 +84,9 @@ export class MailboxService {
       );
       checkDeviceSets(users, devices, messages, sender.id);
       const byAddress = new Map(devices.map((d) => [`${d.user_id}/${Number(d.device_id)}`, d.id]));
+      const queued = messages.map((m) => ({ devicePk: byAddress.get(`${m.recipientUserId}/${m.recipientDeviceId}`)!, bytes: m.body.length }));
+      const full = await firstOverMailboxQuota(tx, limits, queued, notBefore);
+      if (full >= 0) throw RateLimitedError.mailboxFull(`input.messages[${full}]`, MAILBOX_FULL_RETRY_SECONDS);
       const seqs = new Map<string, number[]>();
       for (const m of messages) {
         const devicePk = byAddress.get(`${m.recipientUserId}/${m.recipientDeviceId}`)!;
