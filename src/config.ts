@@ -93,6 +93,19 @@ export interface Config {
   readonly alertingPollMs: number;
   /** Secure messaging (the Signal key directory and mailbox, `src/crypto/signal`). */
   readonly messaging: MessagingConfig;
+  /** Caps on what one WebSocket connection may hold open at once. */
+  readonly wsLimits: WebSocketLimitsConfig;
+}
+
+/**
+ * Caps on one WebSocket connection, so a single socket cannot hold unbounded server memory. An
+ * operation over a cap is refused with RATE_LIMITED; the connection and its other operations go on.
+ */
+export interface WebSocketLimitsConfig {
+  /** Most subscriptions one connection may have open at once (`CRADLE_WS_MAX_SUBSCRIPTIONS`). */
+  readonly maxSubscriptions: number;
+  /** Most queries and mutations one connection may have executing at once (`CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS`). */
+  readonly maxInFlightOperations: number;
 }
 
 /** Limits and timings of secure messaging. */
@@ -272,6 +285,8 @@ const envSchema = z.object({
   CRADLE_MESSAGING_MAX_SEND_BYTES: integerString(256, 8 * 1024 * 1024).default(512 * 1024),
   CRADLE_MESSAGING_RETENTION_DAYS: integerString(1, 365).default(30),
   CRADLE_MESSAGING_PURGE_INTERVAL_MS: integerString(1000, 86_400_000).default(3_600_000),
+  CRADLE_WS_MAX_SUBSCRIPTIONS: integerString(1, 10_000).default(50),
+  CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS: integerString(1, 1000).default(10),
 });
 
 /**
@@ -476,6 +491,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       maxAliases: e.CRADLE_MAX_ALIASES,
       maxCost: e.CRADLE_MAX_QUERY_COST,
       maxDirectives: e.CRADLE_MAX_DIRECTIVES,
+    }),
+    wsLimits: Object.freeze({
+      maxSubscriptions: e.CRADLE_WS_MAX_SUBSCRIPTIONS,
+      maxInFlightOperations: e.CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS,
     }),
     messaging: Object.freeze({
       maxDevicesPerUser: e.CRADLE_MESSAGING_MAX_DEVICES,

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import type { DestinationStream } from 'pino';
+import { getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -27,6 +28,7 @@ import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
 import { createLogger, type AppLogger } from './logger.js';
 import { BusPubSub } from './realtime/bus-pubsub.js';
 import { CradleCloseCode, CradleCloseReason } from './realtime/close-codes.js';
+import { ConnectionLimits } from './realtime/connection-limits.js';
 import type { EventBus } from './realtime/event-bus.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { MailboxHub } from './crypto/signal/mailbox-hub.js';
@@ -247,6 +249,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
      * the audit trail.
      */
     connectionId?: string;
+    /** The connection's caps on open subscriptions and operations in flight. */
+    limits?: ConnectionLimits;
   }
   const wsDisposable = useServer<Record<string, unknown>, { actor?: Actor }>(
     {
@@ -280,8 +284,16 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         return true;
       },
       // Parse and validate here, with Cradle's rules: graphql-ws's default validation would apply
-      // graphql-js's rules only. Errors reach `onError` below, normalised like HTTP ones.
-      onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload, validationRules),
+      // graphql-js's rules only; then the connection's caps. Errors reach `onError` below,
+      // normalised like HTTP ones.
+      onSubscribe: (ctx, id, payload) => {
+        const prepared = prepareOperation(schema, payload, validationRules);
+        if (Array.isArray(prepared)) return prepared;
+        const extra = ctx.extra as WsExtra;
+        extra.limits ??= new ConnectionLimits(config.wsLimits);
+        const refused = extra.limits.admit(id, getOperationAST(prepared.document, prepared.operationName)?.operation ?? null, ctx.subscriptions);
+        return refused ? [refused] : prepared;
+      },
       context: (ctx, id) => {
         const extra = ctx.extra as WsExtra;
         extra.connectionId ??= crypto.randomUUID();

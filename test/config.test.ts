@@ -52,4 +52,12 @@ describe('loadConfig', () => {
   it('requires a token secret with a real database', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/CRADLE_TOKEN_SECRET: required/);
   });
+
+  it('caps each WebSocket connection at 50 subscriptions and 10 queries or mutations in flight by default, each configurable', () => {
+    expect(loadConfig({}).wsLimits).toEqual({ maxSubscriptions: 50, maxInFlightOperations: 10 });
+    expect(loadConfig({ CRADLE_WS_MAX_SUBSCRIPTIONS: '3', CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS: '2' }).wsLimits).toEqual({ maxSubscriptions: 3, maxInFlightOperations: 2 });
+    expect(() => loadConfig({ CRADLE_WS_MAX_SUBSCRIPTIONS: '0', CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS: 'many' })).toThrow(
+      /CRADLE_WS_MAX_SUBSCRIPTIONS: must be at least 1[\s\S]*CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS: must be a whole number/,
+    );
+  });
 });
