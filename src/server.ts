@@ -22,6 +22,7 @@ import { createErrorNormaliser } from './error-normaliser.js';
 import { ServiceUnavailableError } from './errors.js';
 import { clientAddress } from './http/client-address.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
+import { startMetricsListener } from './http/metrics-listener.js';
 import { unavailableStatusPlugin } from './http/unavailable-status.js';
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
 import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
@@ -68,6 +69,8 @@ export interface RunningServer {
   readonly url: string;
   /** `ws://host:port/graphql` */
   readonly wsUrl: string;
+  /** `http://host:port/metrics` on the internal metrics listener; null when metrics are off. */
+  readonly metricsUrl: string | null;
   readonly port: number;
   readonly services: ServerServices;
   readonly database: Database;
@@ -198,10 +201,6 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         res.end(JSON.stringify({ status: ready ? 'ready' : 'unavailable', database: db, bus: busUp, shuttingDown }));
         return;
       }
-      if (url.pathname === '/metrics') {
-        res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.render());
-        return;
-      }
       if (url.pathname === '/graphql') {
         await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
           createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, clientAddress(req, config.trustedProxyHops), req.headers['user-agent'] ?? null),
@@ -308,6 +307,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     config.wsKeepAliveMs,
   );
 
+  // Metrics never share the public listener: they go on an internal one of their own.
+  const metricsListener = await startMetricsListener(config.metrics, metrics);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
@@ -334,6 +335,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       await alerting.stop();
       await relay.stop();
       await apollo.stop();
+      await metricsListener?.close();
       await auditTrail.close();
       if (!overrides.bus) await bus.close();
       if (!overrides.database) await database.close();
@@ -346,6 +348,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   return {
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
+    metricsUrl: metricsListener?.url ?? null,
     port,
     services,
     database,
