@@ -312,6 +312,9 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await metricsListener?.close();
+    throw err;
   });
   relay.start();
   alerting.start();
