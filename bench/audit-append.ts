@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
+    CRADLE_METRICS_PORT: '0',
     CRADLE_IN_MEMORY_DB: 'true',
     CRADLE_DEMO_SEED: 'false',
     LOG_LEVEL: 'silent',
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   };
   const server = await createServer(loadConfig(env));
   try {
-    const ts = { url: server.url, wsUrl: server.wsUrl, server, logs: [], env, close: () => server.close() } satisfies TestServer;
+    const ts = { url: server.url, wsUrl: server.wsUrl, metricsUrl: server.metricsUrl, server, logs: [], env, close: () => server.close() } satisfies TestServer;
     const tenant = await TestTenant.create(ts);
     const coordinator = await tenant.user('CARE_COORDINATOR');
     const patient = await tenant.patient(coordinator);

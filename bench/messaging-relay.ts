@@ -135,6 +135,7 @@ async function main(): Promise<void> {
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
+    CRADLE_METRICS_PORT: '0',
     CRADLE_DEMO_SEED: 'false',
     LOG_LEVEL: 'silent',
     CRADLE_TOKEN_SECRET: `bench-secret-${crypto.randomUUID()}`,
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
   const apis: GraphQLMessagingApi[] = [];
   const devices: Device[] = [];
   try {
-    const ts = { url: server.url, wsUrl: server.wsUrl, server, logs: [], env, close: () => server.close() } satisfies TestServer;
+    const ts = { url: server.url, wsUrl: server.wsUrl, metricsUrl: server.metricsUrl, server, logs: [], env, close: () => server.close() } satisfies TestServer;
     const tenant = await TestTenant.create(ts);
     const coordinator = await tenant.user('CARE_COORDINATOR');
     const midwifeUser = await tenant.user('MIDWIFE');

@@ -47,6 +47,7 @@ const env: BenchEnvironment = {
   serverEnv: {
     HOST: '127.0.0.1',
     PORT: '0',
+    CRADLE_METRICS_PORT: '0',
     CRADLE_DEMO_SEED: 'false',
     CRADLE_TOKEN_SECRET: randomBytes(32).toString('hex'),
     CRADLE_KEK: randomBytes(32).toString('base64'),

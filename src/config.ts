@@ -93,6 +93,34 @@ export interface Config {
   readonly alertingPollMs: number;
   /** Secure messaging (the Signal key directory and mailbox, `src/crypto/signal`). */
   readonly messaging: MessagingConfig;
+  /** Caps on what one WebSocket connection may hold open at once. */
+  readonly wsLimits: WebSocketLimitsConfig;
+  /** Where `/metrics` is served: never on the public listener. */
+  readonly metrics: MetricsConfig;
+}
+
+/**
+ * Caps on one WebSocket connection, so a single socket cannot hold unbounded server memory. An
+ * operation over a cap is refused with RATE_LIMITED; the connection and its other operations go on.
+ */
+export interface WebSocketLimitsConfig {
+  /** Most subscriptions one connection may have open at once (`CRADLE_WS_MAX_SUBSCRIPTIONS`). */
+  readonly maxSubscriptions: number;
+  /** Most queries and mutations one connection may have executing at once (`CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS`). */
+  readonly maxInFlightOperations: number;
+}
+
+/**
+ * The internal listener that serves Prometheus's `/metrics` (the public listener answers 404 for
+ * it). It is meant for a private interface; `token`, when set, is also required as a bearer token.
+ */
+export interface MetricsConfig {
+  /** `CRADLE_METRICS_PORT`; 0 picks a free port. Null (`off`) serves no metrics at all. */
+  readonly port: number | null;
+  /** `CRADLE_METRICS_HOST`: the interface of the metrics listener; loopback by default. */
+  readonly host: string;
+  /** `CRADLE_METRICS_TOKEN`: a bearer token scrapes must present; null for none. A secret: never log it. */
+  readonly token: string | null;
 }
 
 /** Limits and timings of secure messaging. */
@@ -207,6 +235,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The default port of the internal metrics listener (`CRADLE_METRICS_PORT`). */
+export const DEFAULT_METRICS_PORT = 9464;
+
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -294,6 +325,17 @@ const envSchema = z.object({
   CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE: integerString(256, 1024 * 1024 * 1024).default(1024 * 1024),
   CRADLE_MESSAGING_MAILBOX_MAX_ENVELOPES: integerString(1, 10_000_000).default(5000),
   CRADLE_MESSAGING_MAILBOX_MAX_BYTES: integerString(256, 16 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+  CRADLE_WS_MAX_SUBSCRIPTIONS: integerString(1, 10_000).default(50),
+  CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS: integerString(1, 1000).default(10),
+  CRADLE_METRICS_PORT: z
+    .union([z.literal('off'), integerString(0, 65535)], { message: 'must be a port from 0 to 65535, or off' })
+    .default(DEFAULT_METRICS_PORT),
+  CRADLE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  CRADLE_METRICS_TOKEN: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters (generate one with `openssl rand -hex 32`)' })
+    .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+    .optional(),
 });
 
 /**
@@ -428,6 +470,30 @@ function parseFieldEncryption(e: FieldEncryptionEnv, problems: string[]): FieldE
   return Object.freeze({ kek, previousKeksBase64: Object.freeze(previous) });
 }
 
+/** Whether a listen address is a loopback interface (reachable only from the same host). */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * The metrics listener. In production it may listen beyond loopback only with a token, and it may
+ * never share the public port (the public listener serves no metrics).
+ */
+function parseMetrics(
+  e: { PORT: number; CRADLE_METRICS_PORT: number | 'off'; CRADLE_METRICS_HOST: string; CRADLE_METRICS_TOKEN?: string | undefined; CRADLE_PRODUCTION?: boolean | undefined; NODE_ENV?: string | undefined },
+  problems: string[],
+): MetricsConfig {
+  const port = e.CRADLE_METRICS_PORT === 'off' ? null : e.CRADLE_METRICS_PORT;
+  const production = e.CRADLE_PRODUCTION ?? e.NODE_ENV === 'production';
+  if (port !== null && port !== 0 && port === e.PORT) {
+    problems.push('CRADLE_METRICS_PORT: must differ from PORT (metrics are served on an internal listener of their own)');
+  }
+  if (port !== null && production && !isLoopbackHost(e.CRADLE_METRICS_HOST) && e.CRADLE_METRICS_TOKEN === undefined) {
+    problems.push('CRADLE_METRICS_TOKEN: required in production when CRADLE_METRICS_HOST is not a loopback address (generate one with `openssl rand -hex 32`)');
+  }
+  return Object.freeze({ port, host: e.CRADLE_METRICS_HOST, token: e.CRADLE_METRICS_TOKEN ?? null });
+}
+
 /**
  * Each request must fit the messaging rate limits and quotas it is charged against, or it could
  * never pass: a whole `sendMessage`, one envelope in a mailbox, one bundle per device of a user.
@@ -470,6 +536,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const allowedOrigins = parseAllowedOrigins(e.CRADLE_ALLOWED_ORIGINS, problems);
   const fieldEncryption = parseFieldEncryption(e, problems);
   checkMessagingLimits(e, problems);
+  const metrics = parseMetrics(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: DatabaseConfig = usingRealDatabase
@@ -522,6 +589,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       maxCost: e.CRADLE_MAX_QUERY_COST,
       maxDirectives: e.CRADLE_MAX_DIRECTIVES,
     }),
+    wsLimits: Object.freeze({
+      maxSubscriptions: e.CRADLE_WS_MAX_SUBSCRIPTIONS,
+      maxInFlightOperations: e.CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS,
+    }),
+    metrics,
     messaging: Object.freeze({
       maxDevicesPerUser: e.CRADLE_MESSAGING_MAX_DEVICES,
       maxPreKeysPerUpload: e.CRADLE_MESSAGING_MAX_PREKEYS_PER_UPLOAD,

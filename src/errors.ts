@@ -279,6 +279,14 @@ export class RateLimitedError extends AppError {
   static mailboxFull(field: string, retryAfterSeconds: number): RateLimitedError {
     return new RateLimitedError('RATE_LIMITED', "The recipient's mailbox is full. Try again later.", { reason: 'MAILBOX_FULL', field, retryAfterSeconds });
   }
+  /** A WebSocket connection already has the most subscriptions open that it may (`CRADLE_WS_MAX_SUBSCRIPTIONS`). */
+  static subscriptionLimit(max: number): RateLimitedError {
+    return new RateLimitedError('RATE_LIMITED', `A connection may have at most ${max} subscriptions open at once. Complete one first.`, { reason: 'SUBSCRIPTION_LIMIT', limit: max });
+  }
+  /** A WebSocket connection already runs the most queries and mutations at once that it may (`CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS`). */
+  static inFlightOperationLimit(max: number): RateLimitedError {
+    return new RateLimitedError('RATE_LIMITED', `A connection may run at most ${max} queries and mutations at once. Wait for one to finish.`, { reason: 'OPERATION_LIMIT', limit: max });
+  }
 }
 
 /** The generic error every non-`AppError` becomes before it reaches a client. */

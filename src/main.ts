@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     '',
     `Cradle is listening: ${server.url} (subscriptions: ${server.wsUrl})`,
     `Database: ${server.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}; bus: ${server.services.bus.kind}`,
+    `Metrics (internal listener): ${server.metricsUrl ?? 'off'}`,
   ];
   if (server.demoLogins) {
     lines.push('Demo logins (synthetic data only):');

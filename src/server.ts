@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import type { DestinationStream } from 'pino';
+import { getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -24,12 +25,14 @@ import { createErrorNormaliser } from './error-normaliser.js';
 import { ServiceUnavailableError } from './errors.js';
 import { clientAddress } from './http/client-address.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
+import { startMetricsListener } from './http/metrics-listener.js';
 import { unavailableStatusPlugin } from './http/unavailable-status.js';
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
 import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
 import { createLogger, type AppLogger } from './logger.js';
 import { BusPubSub } from './realtime/bus-pubsub.js';
 import { CradleCloseCode, CradleCloseReason } from './realtime/close-codes.js';
+import { ConnectionLimits } from './realtime/connection-limits.js';
 import type { EventBus } from './realtime/event-bus.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { MailboxHub } from './crypto/signal/mailbox-hub.js';
@@ -69,6 +72,8 @@ export interface RunningServer {
   readonly url: string;
   /** `ws://host:port/graphql` */
   readonly wsUrl: string;
+  /** `http://host:port/metrics` on the internal metrics listener; null when metrics are off. */
+  readonly metricsUrl: string | null;
   readonly port: number;
   readonly services: ServerServices;
   readonly database: Database;
@@ -208,10 +213,6 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         res.end(JSON.stringify({ status: ready ? 'ready' : 'unavailable', database: db, bus: busUp, shuttingDown }));
         return;
       }
-      if (url.pathname === '/metrics') {
-        res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.render());
-        return;
-      }
       if (url.pathname === '/graphql') {
         await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
           createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, clientAddress(req, config.trustedProxyHops), req.headers['user-agent'] ?? null),
@@ -259,6 +260,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
      * the audit trail.
      */
     connectionId?: string;
+    /** The connection's caps on open subscriptions and operations in flight. */
+    limits?: ConnectionLimits;
   }
   const wsDisposable = useServer<Record<string, unknown>, { actor?: Actor }>(
     {
@@ -292,8 +295,16 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         return true;
       },
       // Parse and validate here, with Cradle's rules: graphql-ws's default validation would apply
-      // graphql-js's rules only. Errors reach `onError` below, normalised like HTTP ones.
-      onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload, validationRules),
+      // graphql-js's rules only; then the connection's caps. Errors reach `onError` below,
+      // normalised like HTTP ones.
+      onSubscribe: (ctx, id, payload) => {
+        const prepared = prepareOperation(schema, payload, validationRules);
+        if (Array.isArray(prepared)) return prepared;
+        const extra = ctx.extra as WsExtra;
+        extra.limits ??= new ConnectionLimits(config.wsLimits);
+        const refused = extra.limits.admit(id, getOperationAST(prepared.document, prepared.operationName)?.operation ?? null, ctx.subscriptions);
+        return refused ? [refused] : prepared;
+      },
       context: (ctx, id) => {
         const extra = ctx.extra as WsExtra;
         extra.connectionId ??= crypto.randomUUID();
@@ -308,9 +319,14 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     config.wsKeepAliveMs,
   );
 
+  // Metrics never share the public listener: they go on an internal one of their own.
+  const metricsListener = await startMetricsListener(config.metrics, metrics);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await metricsListener?.close();
+    throw err;
   });
   relay.start();
   alerting.start();
@@ -334,6 +350,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       await alerting.stop();
       await relay.stop();
       await apollo.stop();
+      await metricsListener?.close();
       await auditTrail.close();
       await rateLimiter.close();
       if (!overrides.bus) await bus.close();
@@ -347,6 +364,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   return {
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
+    metricsUrl: metricsListener?.url ?? null,
     port,
     services,
     database,

@@ -68,7 +68,7 @@ describe('npm start (the built server, embedded default)', () => {
   it('listens, prints its URL and the demo logins, answers health checks and stops cleanly on SIGTERM', async () => {
     await run('npm', ['run', '-s', 'build'], { cwd: ROOT, timeout: 120_000 });
     const dir = mkdtempSync(join(tmpdir(), 'cradle-start-'));
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', HOST: '127.0.0.1', CRADLE_DATA_DIR: dir, CRADLE_DEMO_SEED: 'true', LOG_LEVEL: 'warn' };
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', CRADLE_METRICS_PORT: '0', HOST: '127.0.0.1', CRADLE_DATA_DIR: dir, CRADLE_DEMO_SEED: 'true', LOG_LEVEL: 'warn' };
     delete env['DATABASE_URL'];
     delete env['REDIS_URL'];
     const child = spawn(process.execPath, ['--enable-source-maps', 'dist/src/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -89,6 +89,9 @@ describe('npm start (the built server, embedded default)', () => {
       expect(out).toContain('Demo logins (synthetic data only)');
       expect((await fetch(url.replace(/\/graphql$/, '/healthz'))).status).toBe(200);
       expect((await fetch(url.replace(/\/graphql$/, '/readyz'))).status).toBe(200);
+      const metricsUrl = /Metrics \(internal listener\): (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(out)?.[1];
+      expect((await fetch(metricsUrl!)).status).toBe(200);
+      expect((await fetch(url.replace(/\/graphql$/, '/metrics'))).status).toBe(404);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

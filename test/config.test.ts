@@ -127,4 +127,29 @@ describe('loadConfig', () => {
     expect(loadConfig({}).auditCheckpoint).toMatchObject({ hook: null, hookTimeoutMs: 30_000 });
     expect(loadConfig({ CRADLE_AUDIT_CHECKPOINT_HOOK: 'cat >> /tmp/x', CRADLE_AUDIT_CHECKPOINT_HOOK_TIMEOUT_MS: '5000' }).auditCheckpoint).toMatchObject({ hook: 'cat >> /tmp/x', hookTimeoutMs: 5000 });
   });
+
+  it('caps each WebSocket connection at 50 subscriptions and 10 queries or mutations in flight by default, each configurable', () => {
+    expect(loadConfig({}).wsLimits).toEqual({ maxSubscriptions: 50, maxInFlightOperations: 10 });
+    expect(loadConfig({ CRADLE_WS_MAX_SUBSCRIPTIONS: '3', CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS: '2' }).wsLimits).toEqual({ maxSubscriptions: 3, maxInFlightOperations: 2 });
+    expect(() => loadConfig({ CRADLE_WS_MAX_SUBSCRIPTIONS: '0', CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS: 'many' })).toThrow(
+      /CRADLE_WS_MAX_SUBSCRIPTIONS: must be at least 1[\s\S]*CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS: must be a whole number/,
+    );
+  });
+
+  it('serves metrics on a loopback listener of their own by default, configurable or off', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: 9464, host: '127.0.0.1', token: null });
+    const token = 'm'.repeat(32);
+    expect(loadConfig({ CRADLE_METRICS_PORT: '0', CRADLE_METRICS_HOST: '10.0.0.5', CRADLE_METRICS_TOKEN: token }).metrics).toEqual({ port: 0, host: '10.0.0.5', token });
+    expect(loadConfig({ CRADLE_METRICS_PORT: 'off' }).metrics.port).toBeNull();
+    expect(() => loadConfig({ CRADLE_METRICS_PORT: 'public' })).toThrow(/CRADLE_METRICS_PORT: must be a port from 0 to 65535, or off/);
+    expect(() => loadConfig({ CRADLE_METRICS_TOKEN: 'short' })).toThrow(/CRADLE_METRICS_TOKEN: must be at least 32 characters/);
+  });
+
+  it('refuses metrics on the public port, and beyond loopback in production without a token', () => {
+    expect(() => loadConfig({ PORT: '8080', CRADLE_METRICS_PORT: '8080' })).toThrow(/CRADLE_METRICS_PORT: must differ from PORT/);
+    const production = { CRADLE_PRODUCTION: 'true', ...productionSecrets() };
+    expect(() => loadConfig({ ...production, CRADLE_METRICS_HOST: '0.0.0.0' })).toThrow(/CRADLE_METRICS_TOKEN: required in production when CRADLE_METRICS_HOST is not a loopback address/);
+    expect(loadConfig({ ...production, CRADLE_METRICS_HOST: '0.0.0.0', CRADLE_METRICS_TOKEN: 'm'.repeat(32) }).metrics.host).toBe('0.0.0.0');
+    expect(loadConfig(production).metrics.host).toBe('127.0.0.1');
+  });
 });

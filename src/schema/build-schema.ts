@@ -1,5 +1,5 @@
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import type { GraphQLSchema } from 'graphql';
+import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { AlertResolver } from '../resolvers/alert.resolver.js';
 import { FollowUpTaskResolver } from '../resolvers/follow-up-task.resolver.js';
@@ -45,12 +45,14 @@ export const RESOLVERS = [
 
 /**
  * Builds the executable schema: type-graphql types and resolvers, with every field wrapped by its
- * `@auth` rule. Throws if any field lacks a rule.
+ * `@auth` rule. Throws if any field lacks a rule. The schema's directives are graphql-js's standard
+ * ones (`@include`, `@skip`, `@deprecated`, `@specifiedBy`) plus `@auth`: a schema given its own
+ * list has only that list, and validation would refuse `@include` and `@skip` as unknown.
  */
 export async function buildCradleSchema(pubSub: PubSub): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: RESOLVERS,
-    directives: [authDirective],
+    directives: [...specifiedDirectives, authDirective],
     pubSub,
     validate: false,
     emitSchemaFile: false,

@@ -57,15 +57,28 @@ export class RawWebSocket {
     this.sendFrame(0x1, Buffer.from(text));
   }
 
+  /**
+   * Sends several text frames in one TCP write, so the server reads them in one chunk and starts
+   * handling each before any of them has finished (a burst no library client can produce on cue).
+   */
+  sendTogether(texts: readonly string[]): void {
+    if (this.socket.destroyed) return;
+    this.socket.write(Buffer.concat(texts.map((text) => this.frame(0x1, Buffer.from(text)))));
+  }
+
   private sendFrame(opcode: number, payload: Buffer): void {
     if (this.socket.destroyed) return;
+    this.socket.write(this.frame(opcode, payload));
+  }
+
+  private frame(opcode: number, payload: Buffer): Buffer {
     const mask = randomBytes(4);
     const header =
       payload.length < 126
         ? Buffer.from([0x80 | opcode, 0x80 | payload.length])
         : Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 126]), Buffer.from([payload.length >> 8, payload.length & 0xff])]);
     const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
-    this.socket.write(Buffer.concat([header, mask, masked]));
+    return Buffer.concat([header, mask, masked]);
   }
 
   /** Stops reading from the socket: the kernel's buffers fill and the server's writes back up. */

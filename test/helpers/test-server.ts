@@ -14,6 +14,8 @@ export const backend = {
 export interface TestServer {
   readonly url: string;
   readonly wsUrl: string;
+  /** The internal metrics listener's `/metrics` URL; null when the test turned metrics off. */
+  readonly metricsUrl: string | null;
   readonly server: RunningServer;
   /** Every log line the server wrote, as raw JSON text. */
   readonly logs: string[];
@@ -91,6 +93,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       LOG_LEVEL: 'info',
       CRADLE_RELAY_POLL_MS: '200',
       CRADLE_SHUTDOWN_GRACE_MS: '2000',
+      // Each server its own metrics listener on a free loopback port (the default port is fixed).
+      CRADLE_METRICS_PORT: '0',
       ...(database ? { DATABASE_URL: database.url } : {}),
       ...(backend.redisUrl ? { REDIS_URL: backend.redisUrl, REDIS_KEY_PREFIX: `${randomName('test')}:` } : {}),
       ...extraEnv,
@@ -102,6 +106,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     url: server.url,
     wsUrl: server.wsUrl,
+    metricsUrl: server.metricsUrl,
     server,
     logs,
     env,
@@ -120,6 +125,14 @@ export async function startTestServerWithClock(
   const clock = { now: start };
   const ts = await startTestServer({ ...options, now: () => clock.now });
   return { ts, clock };
+}
+
+/** Scrapes a test server's internal metrics listener and returns the Prometheus text. */
+export async function scrapeMetrics(ts: TestServer): Promise<string> {
+  if (!ts.metricsUrl) throw new Error('this test server serves no metrics');
+  const res = await fetch(ts.metricsUrl);
+  if (res.status !== 200) throw new Error(`the metrics listener answered ${res.status}`);
+  return res.text();
 }
 
 /** Runs raw SQL on a test server's database (to inspect what is stored, bypassing the API). */

@@ -4,7 +4,7 @@ import { RawWebSocket } from '../helpers/raw-ws.js';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, quietPeriod, wsClient } from '../helpers/graphql-client.js';
 import { logMood, PATIENT_UPDATES, receivedCursors, receivedIds, subscribeLive, waitForLiveSince, type LiveEvent } from '../helpers/live.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { scrapeMetrics, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const FLOOD = 1000;
 const NOTE = 'x'.repeat(2000);
@@ -49,11 +49,11 @@ async function flood(ts: TestServer, tenantId: string, patient: TestPatient, cou
   return ids;
 }
 
-/** Polls `/metrics` until its text matches. */
+/** Polls the internal metrics listener until its text matches. */
 async function waitForMetric(ts: TestServer, pattern: RegExp, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = await (await fetch(ts.url.replace(/\/graphql$/, '/metrics'))).text();
+    const text = await scrapeMetrics(ts);
     if (pattern.test(text)) return;
     if (Date.now() > deadline) throw new Error(`metrics never matched ${pattern}`);
     await quietPeriod(100);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { quietPeriod, wsClient } from '../helpers/graphql-client.js';
 import { logFeeding, logMood, PATIENT_UPDATES, receivedIds, subscribeLive } from '../helpers/live.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { scrapeMetrics, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** Reads one sample of a Prometheus text exposition (without labels unless given). */
 function sample(text: string, name: string): number {
@@ -11,7 +11,7 @@ function sample(text: string, name: string): number {
   return Number(line.slice(name.length + 1));
 }
 
-describe('/metrics', () => {
+describe('metrics, on the internal listener', () => {
   let ts: TestServer;
   let midwife: TestUser;
   let midwife2: TestUser;
@@ -32,9 +32,21 @@ describe('/metrics', () => {
   });
 
   const scrape = async () => {
-    const res = await fetch(ts.url.replace(/\/graphql$/, '/metrics'));
+    const res = await fetch(ts.metricsUrl!);
+    expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     return res.text();
+  };
+
+  /** Scrapes until `done` holds of the text (the server counts a close when it sees it), for at most 5 s. */
+  const scrapeUntil = async (done: (text: string) => boolean): Promise<string> => {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const text = await scrapeMetrics(ts);
+      if (done(text)) return text;
+      if (Date.now() > deadline) throw new Error(`the metrics never reached the expected state:\n${text}`);
+      await quietPeriod(20);
+    }
   };
 
   it('counts sockets, subscriptions, published and delivered events, and delivery lag', async () => {
@@ -53,8 +65,7 @@ describe('/metrics', () => {
     expect(sample(after, 'cradle_slow_consumers_dropped_total')).toBe(0);
     live.stop();
     await client.dispose();
-    await quietPeriod(200);
-    const closed = await scrape();
+    const closed = await scrapeUntil((text) => sample(text, 'cradle_ws_connections') === 0 && sample(text, 'cradle_live_subscriptions') === 0);
     expect(sample(closed, 'cradle_ws_connections')).toBe(0);
     expect(sample(closed, 'cradle_live_subscriptions')).toBe(0);
   });

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { collect, quietPeriod, wsClient } from '../helpers/graphql-client.js';
 import { logMood, PATIENT_UPDATES, receivedCursors, receivedIds, seqOf, type LiveEvent, type Logged } from '../helpers/live.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { scrapeMetrics, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** The smallest send buffer the configuration allows: a backlog a few times larger must still resume. */
 const BUFFER = 10;
 const BACKLOG = 4 * BUFFER + 3;
 
 async function slowConsumersDropped(ts: TestServer): Promise<number> {
-  const text = await (await fetch(ts.url.replace(/\/graphql$/, '/metrics'))).text();
+  const text = await scrapeMetrics(ts);
   return Number(/^cradle_slow_consumers_dropped_total (\S+)$/m.exec(text)?.[1]);
 }
 

@@ -20,6 +20,8 @@ export class CradleInstance {
     readonly name: string,
     private readonly child: ChildProcess,
     readonly url: string,
+    /** `/metrics` on the instance's internal metrics listener. */
+    readonly metricsUrl: string,
     private readonly output: () => string,
   ) {}
 
@@ -28,7 +30,9 @@ export class CradleInstance {
     const args = ['--enable-source-maps', '--expose-gc', '--import', GC_PROBE, join(buildDir, 'src/main.js')];
     const { child, output } = await spawnUntilReady(process.execPath, args, { env: { PATH: process.env['PATH'] ?? '', ...env } }, /Cradle is listening: http:\/\/\S+\/graphql/, 120_000);
     const url = /Cradle is listening: (http:\/\/\S+\/graphql)/.exec(output())![1]!;
-    return new CradleInstance(name, child, url, output);
+    const metricsUrl = /Metrics \(internal listener\): (http:\/\/\S+\/metrics)/.exec(output())?.[1];
+    if (!metricsUrl) throw new Error(`${name} serves no metrics (set CRADLE_METRICS_PORT)`);
+    return new CradleInstance(name, child, url, metricsUrl, output);
   }
 
   get wsUrl(): string {
@@ -79,9 +83,9 @@ export class CradleInstance {
     }
   }
 
-  /** Reads one unlabelled metric from `/metrics`. */
+  /** Reads one unlabelled metric from the internal metrics listener. */
   async metric(name: string): Promise<number> {
-    const text = await (await fetch(this.url.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(10_000) })).text();
+    const text = await (await fetch(this.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
     const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
     if (!match) throw new Error(`${this.name} has no metric ${name}`);
     return Number(match[1]);

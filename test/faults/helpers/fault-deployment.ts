@@ -77,6 +77,7 @@ export class FaultDeployment {
     const deployment = new FaultDeployment(postgres, redis, buildDir, {
       HOST: '127.0.0.1',
       PORT: '0',
+      CRADLE_METRICS_PORT: '0',
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: `faults_${randomUUID().slice(0, 8)}:`,
