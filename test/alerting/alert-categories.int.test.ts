@@ -4,6 +4,7 @@ import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders
 import { errorOf, gql, gqlOk, wsClient, type Collector } from '../helpers/graphql-client.js';
 import { logFeeding, logMood, subscribeLive } from '../helpers/live.js';
 import { rawSql, startTestServerWithClock, type TestServer } from '../helpers/test-server.js';
+import { BY_CARE_TEAM_ROLE, type Category } from '../auth/access-oracle.js';
 import { ALERTS, createProtocol, runDue, type AlertEventPayload } from './alerting-helpers.js';
 
 const MINUTE = 60_000;
@@ -169,5 +170,75 @@ describe('alert visibility follows every category the condition reads', () => {
     const read = (user: TestUser) => gqlOk<{ alert: { evidence: Array<{ id: string }> } }>(ts.url, ALERT, { id: alert!['id'] }, user.token);
     expect((await read(lactation)).alert.evidence.map((e) => e.id)).toEqual([feeding.id]);
     expect((await read(midwife)).alert.evidence.map((e) => e.id).sort()).toEqual([feeding.id, mood.id].sort());
+  });
+
+  it('a sample of the matrix end to end: each category a FEEDING-triggered rule can read × every care-team role × consent', async () => {
+    const tenant = await TestTenant.create(ts);
+    const roles = Object.keys(BY_CARE_TEAM_ROLE) as Array<keyof typeof BY_CARE_TEAM_ROLE>;
+    const users = new Map<string, TestUser>();
+    for (const role of roles) users.set(role, await tenant.user(role));
+    const team = [...users.values()].filter((u) => u.role !== 'CARE_COORDINATOR');
+    const byConsent = {
+      none: { consent: null, patient: await tenant.patient(users.get('CARE_COORDINATOR')!, { team, withLogin: true }) },
+      coordination: {
+        consent: { type: 'CARE_COORDINATION', categories: ['FEEDING', 'INFANT'] as Category[] },
+        patient: await tenant.patient(users.get('CARE_COORDINATOR')!, { team, withLogin: true }),
+      },
+      sharing: {
+        consent: { type: 'DATA_SHARING', categories: ['MENTAL_HEALTH', 'FEEDING'] as Category[] },
+        patient: await tenant.patient(users.get('CARE_COORDINATOR')!, { team, withLogin: true }),
+      },
+    };
+    for (const { consent, patient: p } of Object.values(byConsent)) {
+      if (consent) await gqlOk(ts.url, 'mutation($i: GrantConsentInput!) { grantConsent(input: $i) { id } }', { i: { patientId: p.id, ...consent, version: 'v1' } }, p.user!.token);
+    }
+    /** What the access model gives a role of a patient under her consent. */
+    const modelOf = (role: string, scope: keyof typeof byConsent): Set<Category> => {
+      const { consent } = byConsent[scope];
+      const categories = new Set<Category>([...BY_CARE_TEAM_ROLE[role as keyof typeof BY_CARE_TEAM_ROLE]!, ...(consent?.type === 'DATA_SHARING' ? consent.categories : [])]);
+      if (role !== 'CARE_COORDINATOR' || consent?.type !== 'CARE_COORDINATION') return categories;
+      return new Set([...categories].filter((c) => ['IDENTITY', 'CONTACT', 'CARE_TEAM'].includes(c) || consent.categories.includes(c)));
+    };
+    const reads: Array<{ condition: string; categories: Category[] }> = [
+      { condition: 'count("MOOD", days(1)) >= 0', categories: ['FEEDING', 'MENTAL_HEALTH'] },
+      { condition: 'count("SLEEP", days(1)) >= 0', categories: ['FEEDING', 'MATERNAL'] },
+      { condition: 'count("INFANT_VITALS", days(1)) >= 0', categories: ['FEEDING', 'INFANT'] },
+      { condition: 'count("ANY", days(1)) >= 0', categories: ['FEEDING', 'INFANT', 'MATERNAL', 'MENTAL_HEALTH'] },
+      // Last, so its event for the last patient is the last of all: every role may see that one.
+      { condition: 'feeding.durationMinutes >= 0.0', categories: ['FEEDING'] },
+    ];
+    const rules = new Map<string, Category[]>();
+    for (const [i, read] of reads.entries()) {
+      const input = { ...feedingProtocol(`Sample ${i}`, read.condition), actions: [{ type: 'RAISE_ALERT', routeTo: roles }] };
+      rules.set(await createProtocol(ts, users.get('CARE_COORDINATOR')!, input), read.categories);
+    }
+    const ours = new Set(rules.keys());
+    const feeds = new Map<string, Collector<AlertEventPayload>>();
+    for (const [role, user] of users) feeds.set(role, await feed(user));
+    const patientOf = new Map<string, keyof typeof byConsent>();
+    for (const [scope, { patient: p }] of Object.entries(byConsent) as Array<[keyof typeof byConsent, { patient: TestPatient }]>) {
+      patientOf.set(p.id, scope);
+      await logFeeding(ts.url, p);
+      await runDue(ts);
+    }
+    const alertRows = await rawSql(ts, 'select id, patient_id, protocol_id from alert where protocol_id in (?, ?, ?, ?, ?)', [...rules.keys()]);
+    const cellOf = new Map(alertRows.map((r) => [String(r['id']), `${patientOf.get(String(r['patient_id']))} ${reads[[...rules.keys()].indexOf(String(r['protocol_id']))]!.categories.join('+')}`]));
+    const sentinel = alertRows.find((r) => r['patient_id'] === byConsent.sharing.patient.id && r['protocol_id'] === [...rules.keys()].at(-1))!;
+    const mismatches: string[] = [];
+    for (const [role, user] of users) {
+      const live = feeds.get(role)!;
+      while (!live.received.some((e) => e.alerts.alert.id === sentinel['id'])) await live.waitFor(live.received.length + 1);
+      const want = alertRows
+        .filter((r) => rules.get(String(r['protocol_id']))!.every((c) => modelOf(role, patientOf.get(String(r['patient_id']))!).has(c)))
+        .map((r) => cellOf.get(String(r['id']))!).sort();
+      const got = live.received.filter((e) => ours.has(e.alerts.alert.protocol.id)).map((e) => cellOf.get(e.alerts.alert.id)!).sort();
+      const listed = (await gqlOk<{ alerts: { edges: Array<{ node: { id: string; protocol: { id: string } } }> } }>(ts.url, ALERT_LIST, {}, user.token)).alerts.edges
+        .filter((e) => ours.has(e.node.protocol.id)).map((e) => cellOf.get(e.node.id)!).sort();
+      if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${role} live: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+      if (JSON.stringify(listed) !== JSON.stringify(want)) mismatches.push(`${role} listed: expected ${JSON.stringify(want)}, got ${JSON.stringify(listed)}`);
+    }
+    expect(mismatches).toEqual([]);
+    // The sample is not trivial: some cells are refused and some allowed for each consent.
+    expect(cellOf.size).toBe(15);
   });
 });
