@@ -227,14 +227,18 @@ describe('alert visibility follows every category the condition reads', () => {
     const mismatches: string[] = [];
     for (const [role, user] of users) {
       const live = feeds.get(role)!;
-      while (!live.received.some((e) => e.alerts.alert.id === sentinel['id'])) await live.waitFor(live.received.length + 1);
       const want = alertRows
         .filter((r) => rules.get(String(r['protocol_id']))!.every((c) => modelOf(role, patientOf.get(String(r['patient_id']))!).has(c)))
         .map((r) => cellOf.get(String(r['id']))!).sort();
+      // Signals, not time: the sentinel (the last event of all) and as many events as the model
+      // allows. A subscription's events may be executed concurrently, so they can reach the wire out
+      // of cursor order: the count is waited for too.
+      while (!live.received.some((e) => e.alerts.alert.id === sentinel['id'])) await live.waitFor(live.received.length + 1);
+      await waitForOurs(live, ours, want.length);
       const got = live.received.filter((e) => ours.has(e.alerts.alert.protocol.id)).map((e) => cellOf.get(e.alerts.alert.id)!).sort();
       const listed = (await gqlOk<{ alerts: { edges: Array<{ node: { id: string; protocol: { id: string } } }> } }>(ts.url, ALERT_LIST, {}, user.token)).alerts.edges
         .filter((e) => ours.has(e.node.protocol.id)).map((e) => cellOf.get(e.node.id)!).sort();
-      if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${role} live: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+      if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${role} live: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)} (errors: ${JSON.stringify(live.errors)})`);
       if (JSON.stringify(listed) !== JSON.stringify(want)) mismatches.push(`${role} listed: expected ${JSON.stringify(want)}, got ${JSON.stringify(listed)}`);
     }
     expect(mismatches).toEqual([]);
