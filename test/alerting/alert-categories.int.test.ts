@@ -172,6 +172,23 @@ describe('alert visibility follows every category the condition reads', () => {
     expect((await read(midwife)).alert.evidence.map((e) => e.id).sort()).toEqual([feeding.id, mood.id].sort());
   });
 
+  it('widens an open alert to the categories a later match read, so it leaves those who may not read them', async () => {
+    const rule = await createProtocol(ts, coordinator, feedingProtocol('Widened', 'feeding.durationMinutes > 2.0'));
+    await logFeeding(ts.url, patient);
+    await runDue(ts);
+    const [row] = await rawSql(ts, 'select id from alert where protocol_id = ?', [rule]);
+    const read = (user: TestUser) => gql<{ alert: { id: string } }>(ts.url, ALERT, { id: row!['id'] }, user.token);
+    expect((await read(lactation)).data?.alert.id).toBe(row!['id']);
+    await gqlOk(ts.url, 'mutation($id: ID!, $input: UpdateProtocolInput!) { updateProtocol(id: $id, input: $input) { id } }', {
+      id: rule, input: { condition: 'feeding.durationMinutes > 2.0 && count("MOOD", days(2)) >= 0', changeNote: 'Also mood' },
+    }, coordinator.token);
+    await logFeeding(ts.url, patient);
+    await runDue(ts);
+    expect(await rawSql(ts, 'select categories from alert where protocol_id = ?', [rule])).toEqual([{ categories: ['FEEDING', 'MENTAL_HEALTH'] }]);
+    expect(errorOf(await read(lactation))).toEqual({ code: 'NOT_FOUND', field: 'id' });
+    expect((await read(midwife)).data?.alert.id).toBe(row!['id']);
+  });
+
   it('a sample of the matrix end to end: each category a FEEDING-triggered rule can read × every care-team role × consent', async () => {
     const tenant = await TestTenant.create(ts);
     const roles = Object.keys(BY_CARE_TEAM_ROLE) as Array<keyof typeof BY_CARE_TEAM_ROLE>;
