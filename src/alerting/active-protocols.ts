@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { categoriesReadBy } from '../protocols/condition-reads.js';
+import type { DataCategory } from '../auth/data-category.js';
 import type { ProtocolDefinition } from '../protocols/protocol.js';
 
 /** A protocol that is evaluated now: enabled, with its active version's definition. */
@@ -9,6 +11,8 @@ export interface ActiveProtocol {
   readonly builtInKey: string | null;
   /** Shared by every evaluation that uses this set: frozen, never to be changed. */
   readonly definition: ProtocolDefinition;
+  /** The data categories the definition reads whatever triggers it (`categoriesReadBy`), found once per load. */
+  readonly readCategories: readonly DataCategory[];
 }
 
 /** A tenant's active protocols as of one fingerprint, with the ON_UPDATE ones indexed by kind. */
@@ -107,7 +111,10 @@ export class ActiveProtocols {
     for (const row of rows) {
       if (!row.protocol_id || !row.version_id) continue;
       const definition = (typeof row.definition === 'string' ? JSON.parse(row.definition) : row.definition) as ProtocolDefinition;
-      all.push(Object.freeze({ protocolId: row.protocol_id, versionId: row.version_id, builtInKey: row.built_in_key, definition: deepFreeze(definition) }));
+      all.push(Object.freeze({
+        protocolId: row.protocol_id, versionId: row.version_id, builtInKey: row.built_in_key, definition: deepFreeze(definition),
+        readCategories: Object.freeze(categoriesReadBy(definition)),
+      }));
     }
     return setOf(rows[0]?.fingerprint ?? '', all);
   }

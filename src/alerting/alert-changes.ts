@@ -14,7 +14,7 @@ export type AlertActor = { readonly userId: string; readonly role: Role } | null
 /**
  * Who an alert event is for: the care-team roles the alert is routed to, plus the targets of every
  * escalation step paged so far (steps `0..upToStep`). Each recipient must still hold a grant for
- * the patient that covers the alert's category (checked at delivery).
+ * the patient that covers every category of the alert (checked at delivery, see `alertConcerns`).
  */
 export function alertRecipients(routeTo: readonly string[], steps: readonly EscalationStep[], upToStep: number | null): AlertRecipients {
   const roles = new Set(routeTo);

@@ -6,12 +6,13 @@ import { alertRecords } from './alert.service.js';
 
 /**
  * One announced alert step, ready for live delivery: the event (built once, shared by every
- * subscriber), who it is for, and the alert's patient and category for the access check.
+ * subscriber), who it is for, and the alert's patient and categories for the access check.
  */
 export interface LoadedAlertEvent {
   readonly seq: number;
   readonly patientId: string;
-  readonly category: string;
+  /** Every category the alert reads, as it is now (a delivery checks all of them). */
+  readonly categories: readonly string[];
   readonly recipients: AlertRecipients;
   readonly event: AlertEvent;
 }
@@ -31,7 +32,7 @@ async function build(em: EntityManager, steps: readonly AlertHistory[]): Promise
     events.push({
       seq: step.seq,
       patientId: step.patientId,
-      category: record.alert.category,
+      categories: record.alert.categories,
       recipients: step.recipients ?? { roles: [], userIds: [] },
       event: { cursor: Cursor.ofSeq(step.seq), action: step.action as AlertHistoryAction, alert: view },
     });

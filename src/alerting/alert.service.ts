@@ -1,7 +1,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { STATUS_KIND_CATEGORY, type DataCategory } from '../auth/data-category.js';
-import { isGrantActive, resolvePatientGrants } from '../auth/patient-grants.js';
+import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
+import { resolvePatientGrants } from '../auth/patient-grants.js';
+import { visibleRecordsFilter } from '../auth/record-visibility.js';
 import type { RequestContext } from '../context.js';
 import {
   Alert, AlertEvidence, AlertHistory, Protocol, ProtocolVersion, StatusUpdate, type AlertStatus, type Role, type StatusKind,
@@ -53,8 +54,9 @@ export async function alertRecords(em: EntityManager, alerts: readonly Alert[]):
 /**
  * Alerts for clinicians: listing, acknowledging (stops the escalation chain; a repeat is a no-op)
  * and resolving (with a note). A caller sees an alert only with a grant for its patient that covers
- * the alert's data category; anything else answers NOT_FOUND. Every step is recorded in the alert's
- * history, announced on the `alerts` subscription and handed to the audit trail.
+ * every data category the alert reads (`Alert.categories`, see `record-visibility.ts`); anything
+ * else answers NOT_FOUND. Every step is recorded in the alert's history, announced on the `alerts`
+ * subscription and handed to the audit trail.
  */
 export class AlertService {
   constructor(private readonly ctx: RequestContext) {}
@@ -64,30 +66,21 @@ export class AlertService {
     const actor = this.ctx.access.requireActor();
     const alertId = checkId(id, field, NotFoundError.alert);
     const alert = await this.ctx.em.findOne(Alert, { id: alertId, tenantId: actor.tenantId });
-    if (!alert || !(await this.ctx.access.allows(alert.patientId, alert.category as DataCategory))) throw NotFoundError.alert(field);
+    if (!alert || !(await this.ctx.access.allowsAll(alert.patientId, alert.categories))) throw NotFoundError.alert(field);
     return alert;
   }
 
-  /** The caller's alerts (patients in scope, categories covered), newest first, optionally by status. */
+  /** The caller's alerts (patients in scope, every category covered), newest first, optionally by status. */
   async list(status: AlertStatus | null, first: number, beforeSeq: number | null): Promise<{ alerts: Alert[]; hasNextPage: boolean }> {
     const actor = this.ctx.access.requireActor();
     const now = this.ctx.services.now();
-    const grants = await resolvePatientGrants(this.ctx.em, actor, now);
-    const groups = new Map<string, { categories: string[]; patientIds: string[] }>();
-    for (const grant of grants.values()) {
-      if (!isGrantActive(grant, now)) continue;
-      const categories = [...grant.categories].sort();
-      const key = categories.join(',');
-      const group = groups.get(key) ?? { categories, patientIds: [] };
-      group.patientIds.push(grant.patientId);
-      groups.set(key, group);
-    }
-    if (groups.size === 0) return { alerts: [], hasNextPage: false };
+    const visible = visibleRecordsFilter((await resolvePatientGrants(this.ctx.em, actor, now)).values(), now);
+    if (!visible) return { alerts: [], hasNextPage: false };
     const rows = await this.ctx.em.find(
       Alert,
       {
         tenantId: actor.tenantId,
-        $or: [...groups.values()].map((g) => ({ patientId: { $in: g.patientIds }, category: { $in: g.categories } })),
+        ...visible,
         ...(status ? { status } : {}),
         ...(beforeSeq !== null ? { openedSeq: { $lt: beforeSeq } } : {}),
       },
@@ -152,7 +145,7 @@ export class AlertService {
     return alert;
   }
 
-  /** The status updates attached to an alert that the caller may read, oldest first. */
+  /** The status updates attached to an alert that the caller may read (each by its own kind's category), oldest first. */
   async evidence(alert: Alert): Promise<StatusUpdate[]> {
     const links = await this.ctx.em.find(AlertEvidence, { alertId: alert.id, tenantId: alert.tenantId }, { orderBy: { addedAt: 'asc' } });
     if (links.length === 0) return [];

@@ -1,8 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { STATUS_KIND_CATEGORY } from '../auth/data-category.js';
 import { executeBound } from '../db/bound-query.js';
 import { StatusUpdate } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
+import { categoriesOfMatch } from '../protocols/condition-reads.js';
 import { evaluateProtocol } from '../protocols/engine.js';
 import { withoutSuperseded } from '../protocols/supersession.js';
 import type { EvaluationInput, EvaluationResult, ObservationFact, PatientFacts } from '../protocols/protocol.js';
@@ -350,7 +350,7 @@ export class EventEvaluator {
         versionId: active.versionId,
         definition: active.definition,
         result,
-        category: STATUS_KIND_CATEGORY[update.observation.kind],
+        categories: categoriesOfMatch(active.readCategories, input, result.evidenceIds),
         scheduled: false,
         now,
       });

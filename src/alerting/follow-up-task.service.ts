@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
-import type { DataCategory } from '../auth/data-category.js';
 import { isGrantActive, resolvePatientGrants, type PatientGrant } from '../auth/patient-grants.js';
+import { visibleRecordsFilter } from '../auth/record-visibility.js';
 import type { RequestContext } from '../context.js';
 import { FollowUpTask, type FollowUpTaskStatus } from '../db/entities/index.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -21,7 +21,8 @@ export interface FollowUpTaskFilter {
 
 /**
  * Follow-up tasks that protocols created: listing and completion. A caller sees a task only with a
- * grant for its patient that covers the task's data category (the same rule as alerts), so any
+ * grant for its patient that covers every data category of the task (the same rule as alerts,
+ * `record-visibility.ts`), so any
  * clinician of the care team whose access covers it may complete it, whichever role it is assigned
  * to; anything else answers NOT_FOUND. Reads are audited through `@auth` like other clinical reads,
  * and completion as a write to the patient's record.
@@ -29,7 +30,7 @@ export interface FollowUpTaskFilter {
 export class FollowUpTaskService {
   constructor(private readonly ctx: RequestContext) {}
 
-  /** The caller's tasks (patients in scope, categories covered), soonest due first. */
+  /** The caller's tasks (patients in scope, every category covered), soonest due first. */
   async list(filter: FollowUpTaskFilter): Promise<{ tasks: FollowUpTask[]; hasNextPage: boolean }> {
     const actor = this.ctx.access.requireActor();
     const now = this.ctx.services.now();
@@ -43,22 +44,14 @@ export class FollowUpTaskService {
     } else {
       grants = (await resolvePatientGrants(this.ctx.em, actor, now)).values();
     }
-    const groups = new Map<string, { categories: DataCategory[]; patientIds: string[] }>();
-    for (const grant of grants) {
-      if (!isGrantActive(grant, now)) continue;
-      const categories = [...grant.categories].sort();
-      const key = categories.join(',');
-      const group = groups.get(key) ?? { categories, patientIds: [] };
-      group.patientIds.push(grant.patientId);
-      groups.set(key, group);
-    }
-    if (groups.size === 0) return { tasks: [], hasNextPage: false };
+    const visible = visibleRecordsFilter(grants, now);
+    if (!visible) return { tasks: [], hasNextPage: false };
     const rows = await this.ctx.em.find(
       FollowUpTask,
       {
         tenantId: actor.tenantId,
         $and: [
-          { $or: [...groups.values()].map((g) => ({ patientId: { $in: g.patientIds }, category: { $in: g.categories } })) },
+          visible,
           ...(after ? [{ $or: [{ dueAt: { $gt: new Date(after.time) } }, { dueAt: new Date(after.time), id: { $gt: after.id } }] }] : []),
         ],
         ...(filter.status ? { status: filter.status } : {}),
@@ -73,8 +66,8 @@ export class FollowUpTaskService {
     const actor = this.ctx.access.requireActor();
     const taskId = checkId(id, 'id', NotFoundError.followUpTask);
     const text = note === null ? null : checkText(note, 'note', MAX_COMPLETION_NOTE_LENGTH);
-    const task = await this.ctx.em.findOne(FollowUpTask, { id: taskId, tenantId: actor.tenantId }, { fields: ['id', 'patientId', 'category'] });
-    if (!task || !(await this.ctx.access.allows(task.patientId, task.category as DataCategory))) throw NotFoundError.followUpTask('id');
+    const task = await this.ctx.em.findOne(FollowUpTask, { id: taskId, tenantId: actor.tenantId }, { fields: ['id', 'patientId', 'categories'] });
+    if (!task || !(await this.ctx.access.allowsAll(task.patientId, task.categories))) throw NotFoundError.followUpTask('id');
     return this.ctx.em.transactional(async (tx) => {
       const locked = await tx.findOneOrFail(FollowUpTask, { id: taskId, tenantId: actor.tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
       if (locked.status === 'DONE') throw ConflictError.taskAlreadyDone();

@@ -14,8 +14,11 @@ export interface MatchToApply {
   readonly versionId: string;
   readonly definition: ProtocolDefinition;
   readonly result: EvaluationResult;
-  /** The data category of what was evaluated (the update's kind's category; CARE_TEAM for scheduled rules). */
-  readonly category: string;
+  /**
+   * The data categories the evaluation read (`categoriesOfMatch`: its expressions' facts, the
+   * triggering update and the evidence), which whoever sees what it raises must hold, all of them.
+   */
+  readonly categories: readonly string[];
   /** Whether this is a scheduled evaluation (absence rules), which de-duplicates messages by day. */
   readonly scheduled: boolean;
   /** The clock, in milliseconds since the epoch. */
@@ -75,7 +78,7 @@ async function raiseAlert(
       protocolVersionId: match.versionId,
       severity,
       status: 'OPEN',
-      category: match.category,
+      categories: [...match.categories],
       routeTo: [...routeTo],
       incompleteData: match.result.incompleteData,
       escalationStep: null,
@@ -94,6 +97,7 @@ async function raiseAlert(
     await changes.page(alert, chain, 0);
     return { decision, alert };
   }
+  widenCategories(open, match.categories);
   await changes.attachEvidence(open, match.result.evidenceIds);
   const chain = await chainOfAlert(tx, open, match);
   if (decision === 'ATTACH_EVIDENCE') {
@@ -116,6 +120,12 @@ async function raiseAlert(
   open.acknowledgedAt = null;
   await changes.page(open, chain, 0);
   return { decision, alert: open };
+}
+
+/** Adds a match's categories to an open alert's: what it shows now tells about every match attached to it. */
+function widenCategories(alert: Alert, categories: readonly string[]): void {
+  if (categories.every((c) => alert.categories.includes(c))) return;
+  alert.categories = [...new Set([...alert.categories, ...categories])].sort();
 }
 
 async function createTask(
@@ -143,7 +153,7 @@ async function createTask(
     assignedRole: action.assignTo,
     dueAt: new Date(match.now + action.dueInMinutes * 60_000),
     status: 'OPEN',
-    category: match.category,
+    categories: alert ? [...alert.categories] : [...match.categories],
     createdAt: new Date(match.now),
     completedAt: null,
     completedBy: null,

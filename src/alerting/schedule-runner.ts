@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Patient, Protocol, ProtocolVersion } from '../db/entities/index.js';
 import type { AppLogger } from '../logger.js';
+import { categoriesOfMatch, categoriesReadBy } from '../protocols/condition-reads.js';
 import { evaluateProtocol } from '../protocols/engine.js';
 import { AlertChanges } from './alert-changes.js';
 import { drainDueJobs } from './due-work.js';
@@ -61,20 +62,23 @@ export class ScheduleRunner {
       await tx.execute('update protocol_schedule set due_at = ? where protocol_id = ?', [new Date(now + interval), protocolId]);
       changes = new AlertChanges(tx, tenantId, now);
       if (protocol.enabled) {
+        const readCategories = categoriesReadBy(definition);
         const patientIds = (await tx.find(Patient, { tenantId }, { fields: ['id'] })).map((p) => p.id);
         const [facts, history] = await Promise.all([loadPatientFacts(tx, tenantId, patientIds, { factColumnsOnly: true }), loadObservations(tx, tenantId, patientIds, now)]);
         for (const patientId of patientIds) {
           const patient = facts.get(patientId);
           if (!patient) continue;
+          const input = { now, patient, update: null, history: history.get(patientId) ?? [] };
           let result;
           try {
-            result = evaluateProtocol(definition, { now, patient, update: null, history: history.get(patientId) ?? [] });
+            result = evaluateProtocol(definition, input);
           } catch (err) {
             this.logger.error({ err, protocolId, versionId: version.id }, 'a scheduled protocol could not be evaluated');
             continue;
           }
           await applyMatch(tx, changes, {
-            tenantId, patientId, protocolId, versionId: version.id, definition, result, category: 'CARE_TEAM', scheduled: true, now,
+            tenantId, patientId, protocolId, versionId: version.id, definition, result,
+            categories: categoriesOfMatch(readCategories, input, result.evidenceIds), scheduled: true, now,
           });
         }
       }

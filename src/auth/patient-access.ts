@@ -4,6 +4,7 @@ import { AuthenticationError, NotFoundError } from '../errors.js';
 import type { Actor } from './actor.js';
 import type { DataCategory } from './data-category.js';
 import { isGrantActive, resolvePatientGrants, type PatientGrant } from './patient-grants.js';
+import { grantCovers } from './record-visibility.js';
 
 /**
  * The caller's access to patients for the length of one request (or one subscription event): grants
@@ -70,6 +71,18 @@ export class PatientAccess {
   async allows(patientId: string, category: DataCategory, em: EntityManager = this.em): Promise<boolean> {
     const grant = await this.grantFor(patientId, em);
     const allowed = grant !== null && isGrantActive(grant, this.now()) && grant.categories.has(category);
+    if (!allowed && this.actor && isUuid(patientId)) this.deniedListener?.(patientId);
+    return allowed;
+  }
+
+  /**
+   * Whether the caller may see a record reading every one of `categories` of the patient (an alert,
+   * a follow-up task: see `record-visibility.ts`); none listed is a refusal. A refusal is reported
+   * to the denial listener. `em` as for {@link grantFor}.
+   */
+  async allowsAll(patientId: string, categories: readonly string[], em: EntityManager = this.em): Promise<boolean> {
+    const grant = await this.grantFor(patientId, em);
+    const allowed = grantCovers(grant, categories, this.now());
     if (!allowed && this.actor && isUuid(patientId)) this.deniedListener?.(patientId);
     return allowed;
   }

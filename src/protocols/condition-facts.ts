@@ -1,3 +1,4 @@
+import { STATUS_KIND_CATEGORY, type DataCategory } from '../auth/data-category.js';
 import { isWarningSign } from '../clinical/warning-signs.js';
 import type { StatusKind } from '../db/entities/index.js';
 import { daysSinceDate, PatientTimeline, type SeriesValue } from './history-window.js';
@@ -92,6 +93,24 @@ export const SYMPTOMS_VARIABLE = {
   type: 'list<string>',
   description: 'WarningSign names (src/clinical/warning-signs.ts) of a SYMPTOMS update; missing for other kinds.',
 } as const;
+
+/**
+ * The patient-data category each declared variable reads, for the access check of what a condition
+ * raises (an alert, a task): a per-kind object reads its kind's category, `symptoms` the SYMPTOMS
+ * kind's, `patient` the delivery date (MATERNAL, as `Patient.deliveryDate`), `infant` the infant's
+ * record and weighings (INFANT). `update` (kind and age of the triggering update) is null: it reads
+ * the triggering update's own category, which the evaluation adds (see `categoriesOfMatch`).
+ */
+export const FACT_CATEGORIES: Readonly<Record<FactObjectName | typeof SYMPTOMS_VARIABLE.name, DataCategory | null>> = Object.freeze({
+  update: null,
+  ...(Object.fromEntries(Object.entries(KIND_FACT_OBJECT).map(([kind, name]) => [name, STATUS_KIND_CATEGORY[kind as StatusKind]])) as Record<
+    Exclude<FactObjectName, 'update' | 'patient' | 'infant'>,
+    DataCategory
+  >),
+  patient: 'MATERNAL',
+  infant: 'INFANT',
+  symptoms: STATUS_KIND_CATEGORY.SYMPTOMS,
+});
 
 /** Converts one stored value to its CEL type, or undefined when it is absent or malformed. */
 function toCel(type: FactType, value: unknown): unknown {

@@ -116,11 +116,11 @@ export class LiveSubscription {
   }
 
   /** Whether this (alerts) subscriber should receive an alert event (see `alertConcerns`). */
-  wantsAlert(event: Pick<LoadedAlertEvent, 'patientId' | 'category' | 'recipients'>): boolean {
+  wantsAlert(event: Pick<LoadedAlertEvent, 'patientId' | 'categories' | 'recipients'>): boolean {
     if (this.stream !== 'ALERTS') return false;
     const grant = this.grants.get(event.patientId);
     if (!grant || !isGrantActive(grant, this.now())) return false;
-    return alertConcerns(grant, this.userId, event.recipients, event.category);
+    return alertConcerns(grant, this.userId, event.recipients, event.categories);
   }
 
   /**

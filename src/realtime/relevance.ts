@@ -1,3 +1,4 @@
+import { coversAll } from '../auth/record-visibility.js';
 import { CLINICAL_ROLES, STATUS_KINDS, type ClinicalRole, type StatusKind } from '../db/entities/index.js';
 
 /** Which care-team roles a kind of update is relevant to, for live routing. */
@@ -40,16 +41,18 @@ export interface AlertAudience {
 /**
  * Whether an alert event concerns a subscriber: a care-team member whose role is in the audience,
  * or a user the escalation chain names; and in both cases only with a grant for the patient that
- * covers the alert's data category (a mental-health alert never reaches the lactation consultant
- * unless the patient shares that category). The patient herself never receives clinician alerts.
+ * covers every data category the alert reads (a FEEDING-triggered alert whose condition reads the
+ * EPDS history never reaches the lactation consultant unless the patient shares MENTAL_HEALTH). A
+ * page to someone who may not see the alert is not sent at all. The patient herself never
+ * receives clinician alerts.
  */
 export function alertConcerns(
   grant: { readonly relation: string; readonly careTeamRole: string | null; readonly categories: ReadonlySet<string> } | undefined,
   userId: string,
   audience: AlertAudience,
-  category: string,
+  categories: readonly string[],
 ): boolean {
-  if (!grant || grant.relation === 'SELF' || grant.relation === 'ADMIN' || !grant.categories.has(category)) return false;
+  if (!grant || grant.relation === 'SELF' || grant.relation === 'ADMIN' || !coversAll(grant.categories, categories)) return false;
   if (audience.userIds.includes(userId)) return true;
   return grant.relation === 'CARE_TEAM' && grant.careTeamRole !== null && audience.roles.includes(grant.careTeamRole);
 }

@@ -24,7 +24,7 @@ async function toView(ctx: RequestContext, alert: Parameters<typeof alertRecords
 /** Alerts raised by care protocols: listing, acknowledgement, resolution, the live `alerts` feed. */
 @Resolver(() => AlertView)
 export class AlertResolver {
-  @Query(() => AlertConnection, { description: 'Alerts of your patients whose category your access covers, newest first.' })
+  @Query(() => AlertConnection, { description: 'Alerts of your patients whose every data category your access covers, newest first.' })
   @Auth.roles(ALERT_HANDLERS, 'BY_RECORD')
   async alerts(
     @Arg('status', () => AlertStatusEnum, { nullable: true }) status: AlertStatus | null,
@@ -97,7 +97,7 @@ export class AlertResolver {
   async history(@Root() alert: AlertView, @Ctx() ctx: RequestContext): Promise<AlertHistoryEntryView[]> {
     const service = new AlertService(ctx);
     const row = await service.require(alert.id);
-    return (await service.history(row)).map((h) => new AlertHistoryEntryView(h, alert.category));
+    return (await service.history(row)).map((h) => new AlertHistoryEntryView(h, alert.recordCategories));
   }
 
   @Query(() => [SafetyMessageView], { description: 'The safety messages care protocols sent you (the patient), newest first.' })

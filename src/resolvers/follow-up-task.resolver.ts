@@ -16,7 +16,7 @@ const TASK_HANDLERS = ['PRIMARY_CARE_PROVIDER', 'MIDWIFE', 'LACTATION_CONSULTANT
 @Resolver(() => FollowUpTaskView)
 export class FollowUpTaskResolver {
   @Query(() => FollowUpTaskConnection, {
-    description: "Follow-up tasks of your patients whose category your access covers (or of one patient: NOT_FOUND outside your access), soonest due first.",
+    description: "Follow-up tasks of your patients whose every data category your access covers (or of one patient: NOT_FOUND outside your access), soonest due first.",
   })
   @Auth.roles(TASK_HANDLERS, 'BY_RECORD')
   async followUpTasks(

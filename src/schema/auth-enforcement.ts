@@ -8,11 +8,19 @@ import { parseAuthRule, type AuthRule } from './auth.directive.js';
 
 /**
  * An object exposed through the schema that belongs to one patient. Field-level `@auth` checks use
- * `patientId` (and, for `BY_RECORD` fields, `category`) to decide per caller.
+ * `patientId` and, for `BY_RECORD` fields, the record's own category (`category`, a status update's)
+ * or categories (`recordCategories`, every one of which the caller must hold: an alert's, a task's).
  */
 export interface PatientOwned {
   readonly patientId: string;
   readonly category?: DataCategory;
+  readonly recordCategories?: readonly DataCategory[];
+}
+
+/** The categories a `BY_RECORD` field of this object needs (none known: the field is refused). */
+function recordCategories(source: PatientOwned): readonly DataCategory[] {
+  if (source.recordCategories) return source.recordCategories;
+  return source.category ? [source.category] : [];
 }
 
 function isPatientOwned(source: unknown): source is PatientOwned {
@@ -40,8 +48,8 @@ async function enforce(
   if (!isPatientOwned(source)) {
     throw new Error(`${typeName}.${fieldName} declares patient data but its object does not carry a patientId.`);
   }
-  const category = rule.category === 'BY_RECORD' ? source.category : rule.category;
-  if (!category || !(await ctx.access.allows(source.patientId, category))) {
+  const categories = rule.category === 'BY_RECORD' ? recordCategories(source) : [rule.category];
+  if (!(await ctx.access.allowsAll(source.patientId, categories))) {
     recordFieldDenied(ctx, source.patientId, `${typeName}.${fieldName}`);
     throw ForbiddenError.field(typeName, fieldName);
   }

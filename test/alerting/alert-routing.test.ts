@@ -34,24 +34,24 @@ describe('alertConcerns', () => {
   const audience = { roles: ['MENTAL_HEALTH_SPECIALIST', 'LACTATION_CONSULTANT'], userIds: [NAMED] };
 
   it('reaches a care-team member whose role is in the audience and whose grant covers the category', () => {
-    expect(alertConcerns(careTeam('MENTAL_HEALTH_SPECIALIST', ['MENTAL_HEALTH']), 'u1', audience, 'MENTAL_HEALTH')).toBe(true);
+    expect(alertConcerns(careTeam('MENTAL_HEALTH_SPECIALIST', ['MENTAL_HEALTH']), 'u1', audience, ['MENTAL_HEALTH'])).toBe(true);
   });
 
   it('never reaches a member whose grant lacks the category, whatever the routing', () => {
-    expect(alertConcerns(careTeam('LACTATION_CONSULTANT', ['FEEDING', 'INFANT']), 'u2', audience, 'MENTAL_HEALTH')).toBe(false);
-    expect(alertConcerns(careTeam('LACTATION_CONSULTANT', ['FEEDING', 'MENTAL_HEALTH']), 'u2', audience, 'MENTAL_HEALTH')).toBe(true);
+    expect(alertConcerns(careTeam('LACTATION_CONSULTANT', ['FEEDING', 'INFANT']), 'u2', audience, ['MENTAL_HEALTH'])).toBe(false);
+    expect(alertConcerns(careTeam('LACTATION_CONSULTANT', ['FEEDING', 'MENTAL_HEALTH']), 'u2', audience, ['MENTAL_HEALTH'])).toBe(true);
   });
 
   it('skips care-team roles outside the audience, but reaches a named user with a covering grant', () => {
-    expect(alertConcerns(careTeam('MIDWIFE', ['MENTAL_HEALTH']), 'u3', audience, 'MENTAL_HEALTH')).toBe(false);
-    expect(alertConcerns(careTeam('MIDWIFE', ['MENTAL_HEALTH']), NAMED, audience, 'MENTAL_HEALTH')).toBe(true);
-    expect(alertConcerns({ relation: 'EMERGENCY', careTeamRole: null, categories: new Set(['MENTAL_HEALTH']) }, 'u4', audience, 'MENTAL_HEALTH')).toBe(false);
+    expect(alertConcerns(careTeam('MIDWIFE', ['MENTAL_HEALTH']), 'u3', audience, ['MENTAL_HEALTH'])).toBe(false);
+    expect(alertConcerns(careTeam('MIDWIFE', ['MENTAL_HEALTH']), NAMED, audience, ['MENTAL_HEALTH'])).toBe(true);
+    expect(alertConcerns({ relation: 'EMERGENCY', careTeamRole: null, categories: new Set(['MENTAL_HEALTH']) }, 'u4', audience, ['MENTAL_HEALTH'])).toBe(false);
   });
 
   it('never reaches the patient herself, an admin, or someone without a grant', () => {
     const all = new Set(['MENTAL_HEALTH', 'IDENTITY']);
-    expect(alertConcerns({ relation: 'SELF', careTeamRole: null, categories: all }, NAMED, audience, 'MENTAL_HEALTH')).toBe(false);
-    expect(alertConcerns({ relation: 'ADMIN', careTeamRole: null, categories: all }, NAMED, audience, 'MENTAL_HEALTH')).toBe(false);
-    expect(alertConcerns(undefined, NAMED, audience, 'MENTAL_HEALTH')).toBe(false);
+    expect(alertConcerns({ relation: 'SELF', careTeamRole: null, categories: all }, NAMED, audience, ['MENTAL_HEALTH'])).toBe(false);
+    expect(alertConcerns({ relation: 'ADMIN', careTeamRole: null, categories: all }, NAMED, audience, ['MENTAL_HEALTH'])).toBe(false);
+    expect(alertConcerns(undefined, NAMED, audience, ['MENTAL_HEALTH'])).toBe(false);
   });
 });

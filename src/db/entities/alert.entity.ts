@@ -10,9 +10,10 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /**
  * An alert raised by a protocol version for one patient. At most one not-resolved alert per
- * protocol and patient (a partial unique index): repeated matches add evidence to it. `category`
- * is the data category of what fired it (a screening alert is MENTAL_HEALTH), so only clinicians
- * whose grant covers it see it. `routeTo` are the care-team roles it is shown to; the escalation
+ * protocol and patient (a partial unique index): repeated matches add evidence to it. `categories`
+ * are the data categories of every fact its condition read, the triggering update and the evidence
+ * included (`src/protocols/condition-reads.ts`; they only grow as matches add evidence), so only
+ * clinicians whose grant covers them all see it. `routeTo` are the care-team roles it is shown to; the escalation
  * chain's tiers add the ones paged. `resolutionNote` is clinical free text (PHI).
  */
 export const AlertEntity = defineEntity({
@@ -26,7 +27,7 @@ export const AlertEntity = defineEntity({
     protocolVersionId: p.uuid(),
     severity: p.enum(() => [...ALERT_SEVERITIES]).columnType('text'),
     status: p.enum(() => [...ALERT_STATUSES]).columnType('text'),
-    category: p.string().length(40),
+    categories: p.array<string>(),
     routeTo: p.json<string[]>(),
     incompleteData: p.boolean().default(false),
     /** Index into the version's flattened escalation steps of the last tier paged; null before any page. */

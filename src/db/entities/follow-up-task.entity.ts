@@ -9,8 +9,8 @@ export type FollowUpTaskStatus = (typeof FOLLOW_UP_TASK_STATUSES)[number];
 /**
  * A follow-up task a protocol created for a care-team role (e.g. "outreach call" after a missed
  * check-in), due at a time. At most one open task per protocol, patient and title is created.
- * `category` is the data category of what created it (a screening task is MENTAL_HEALTH; a
- * scheduled rule's is CARE_TEAM), so only clinicians whose grant covers it see it. A clinician
+ * `categories` are those of the match that created it (its alert's, when it has one; see
+ * `Alert.categories`), so only clinicians whose grant covers them all see it. A clinician
  * completes it (`DONE`), optionally with a note: clinical free text (PHI), stored encrypted.
  */
 export const FollowUpTaskEntity = defineEntity({
@@ -27,7 +27,7 @@ export const FollowUpTaskEntity = defineEntity({
     assignedRole: p.string().length(40),
     dueAt: p.datetime(),
     status: p.enum(() => [...FOLLOW_UP_TASK_STATUSES]).columnType('text'),
-    category: p.string().length(40),
+    categories: p.array<string>(),
     createdAt: p.datetime(),
     completedAt: p.datetime().nullable(),
     completedBy: p.uuid().nullable(),

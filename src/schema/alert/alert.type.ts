@@ -23,14 +23,15 @@ export class AlertProtocolView {
 }
 
 /**
- * An alert as the API shows it. It belongs to a patient and carries the data category of what
- * raised it (a screening alert is MENTAL_HEALTH): every field needs the caller's grant for that
- * category (`BY_RECORD`), `patient` and `evidence` follow their own rules.
+ * An alert as the API shows it. It belongs to a patient and carries every data category its
+ * condition read (a screening alert is MENTAL_HEALTH; one raised on a feed over the EPDS history is
+ * FEEDING and MENTAL_HEALTH): every field needs the caller's grant for all of them (`BY_RECORD`),
+ * `patient` and `evidence` follow their own rules.
  */
 @ObjectType('Alert', { description: 'An alert a care protocol raised for a patient.' })
 export class AlertView implements PatientOwned {
   readonly patientId: string;
-  readonly category: DataCategory;
+  readonly recordCategories: readonly DataCategory[];
   readonly tenantId: string;
 
   @Field(() => ID)
@@ -104,7 +105,7 @@ export class AlertView implements PatientOwned {
     this.id = alert.id;
     this.tenantId = alert.tenantId;
     this.patientId = alert.patientId;
-    this.category = alert.category as DataCategory;
+    this.recordCategories = alert.categories as DataCategory[];
     this.severity = alert.severity as Severity;
     this.status = alert.status as AlertStatus;
     this.protocol = Object.assign(new AlertProtocolView(), { id: alert.protocolId, name: record.protocolName });
@@ -127,7 +128,8 @@ export class AlertView implements PatientOwned {
 @ObjectType('AlertHistoryEntry', { description: 'One step in the life of an alert: what, who (and in which role), when.' })
 export class AlertHistoryEntryView implements PatientOwned {
   readonly patientId: string;
-  readonly category: DataCategory;
+  /** Its alert's categories. */
+  readonly recordCategories: readonly DataCategory[];
 
   @Field(() => AlertHistoryActionEnum)
   @Auth.category('BY_RECORD')
@@ -161,9 +163,9 @@ export class AlertHistoryEntryView implements PatientOwned {
   @Auth.category('BY_RECORD')
   readonly escalationTier: number | null;
 
-  constructor(row: AlertHistory, category: DataCategory) {
+  constructor(row: AlertHistory, categories: readonly DataCategory[]) {
     this.patientId = row.patientId;
-    this.category = category;
+    this.recordCategories = categories;
     this.action = row.action as AlertHistoryAction;
     this.actorId = row.actorId ?? null;
     this.actorRole = row.actorRole ?? null;

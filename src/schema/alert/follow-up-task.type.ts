@@ -9,14 +9,15 @@ import { CareTeamRoleEnum, FollowUpTaskStatusEnum } from '../common/enums.js';
 import { PageInfo } from '../common/page-info.type.js';
 
 /**
- * A follow-up task as the API shows it. It belongs to a patient and carries the data category of
- * what created it (a screening task is MENTAL_HEALTH): every field needs the caller's grant for that
- * category (`BY_RECORD`, audited as PHI access), `patient` follows the patient rules.
+ * A follow-up task as the API shows it. It belongs to a patient and carries the data categories of
+ * the match that created it (its alert's: a screening task is MENTAL_HEALTH): every field needs the
+ * caller's grant for all of them (`BY_RECORD`, audited as PHI access), `patient` follows the
+ * patient rules.
  */
 @ObjectType('FollowUpTask', { description: 'A task a care protocol created for a care-team role (e.g. an outreach call), due at a time.' })
 export class FollowUpTaskView implements PatientOwned {
   readonly patientId: string;
-  readonly category: DataCategory;
+  readonly recordCategories: readonly DataCategory[];
 
   @Field(() => ID)
   @Auth.category('BY_RECORD')
@@ -68,7 +69,7 @@ export class FollowUpTaskView implements PatientOwned {
   constructor(row: FollowUpTask) {
     this.id = row.id;
     this.patientId = row.patientId;
-    this.category = row.category as DataCategory;
+    this.recordCategories = row.categories as DataCategory[];
     this.title = row.title;
     this.assignedRole = row.assignedRole;
     this.status = row.status as FollowUpTaskStatus;
