@@ -22,6 +22,7 @@ import { ServiceUnavailableError } from './errors.js';
 import { clientAddress } from './http/client-address.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
 import { unavailableStatusPlugin } from './http/unavailable-status.js';
+import { websocketOnlySubscriptionsPlugin } from './http/websocket-only-subscriptions.js';
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
 import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
 import { createLogger, type AppLogger } from './logger.js';
@@ -161,7 +162,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     introspection: true,
     validationRules: [...validationRules],
     csrfPrevention: true,
-    plugins: [loggingPlugin(), auditPlugin(), unavailableStatusPlugin()],
+    plugins: [loggingPlugin(), auditPlugin(), unavailableStatusPlugin(), websocketOnlySubscriptionsPlugin()],
   });
   await apollo.start();
 
