@@ -1,12 +1,11 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * The error codes Cradle's API promises (see shared/API.md), plus the request-level codes standard
- * GraphQL clients know from Apollo Server (`BAD_REQUEST`, `OPERATION_RESOLUTION_FAILURE`).
+ * The error codes Cradle's API promises (see shared/API.md), plus `BAD_REQUEST`, the request-level
+ * code standard GraphQL clients know from Apollo Server.
  */
 export type AppErrorCode =
   | 'BAD_REQUEST'
-  | 'OPERATION_RESOLUTION_FAILURE'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'

@@ -92,8 +92,11 @@ const HTTP_CASES: readonly HttpCase[] = [
   },
 ];
 
-/** Sends one {@link HttpCase} over real HTTP; resolves with the status and the parsed body. */
-async function send(url: string, token: string, c: HttpCase): Promise<{ status: number; body: { data?: unknown; errors?: WireErrors } }> {
+/** How to send a request: a {@link HttpCase} without its name and expectation. */
+type HttpRequest = Omit<HttpCase, 'mistake' | 'expected'>;
+
+/** Sends one request over real HTTP; resolves with the status and the parsed body. */
+async function send(url: string, token: string, c: HttpRequest): Promise<{ status: number; body: { data?: unknown; errors?: WireErrors } }> {
   const method = c.method ?? 'POST';
   const target = c.search !== undefined ? `${url}?${c.search}` : url;
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -154,7 +157,7 @@ describe('client mistakes answer with a client code, never INTERNAL_SERVER_ERROR
 
   describe('over HTTP', () => {
     it('answers a well-formed query with data and 200 (the control for every refusal below)', async () => {
-      const res = await send(ts.url, midwife.token, { mistake: 'none', body: { query: ME }, expected: { status: 200, code: '' } });
+      const res = await send(ts.url, midwife.token, { body: { query: ME } });
       expect(res).toEqual({ status: 200, body: { data: { me: { id: midwife.id } } } });
     });
 
@@ -175,7 +178,7 @@ describe('client mistakes answer with a client code, never INTERNAL_SERVER_ERROR
     it('lets a client that got PERSISTED_QUERY_NOT_FOUND register the query and then run it by its hash alone', async () => {
       const query = 'query WhoAmI { me { id role } }';
       const persistedQuery = { version: 1, sha256Hash: sha256(query) };
-      const byHash = { body: { operationName: 'WhoAmI', extensions: { persistedQuery } }, expected: { status: 200, code: '' }, mistake: '' };
+      const byHash = { body: { operationName: 'WhoAmI', extensions: { persistedQuery } } };
       const miss = await send(ts.url, midwife.token, byHash);
       expect(miss.body.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
       expect(miss.body.errors?.[0]?.message).toBe('PersistedQueryNotFound');
@@ -222,7 +225,7 @@ describe('client mistakes answer with a client code, never INTERNAL_SERVER_ERROR
     });
 
     it.each(WS_CASES.filter((c) => !c.payload.query.startsWith('subscription')))('says the same as HTTP about $mistake', async ({ payload }) => {
-      const http = await send(ts.url, midwife.token, { mistake: '', body: payload, expected: { status: 400, code: '' } });
+      const http = await send(ts.url, midwife.token, { body: payload });
       const socket = await overWebSocket(ws, payload);
       expect(socket.errors).toEqual(http.body.errors);
     });
