@@ -3,7 +3,26 @@ import { isDatabaseUnavailable } from './db/database-unavailable.js';
 import { AppError, ServiceUnavailableError } from './errors.js';
 
 /** Codes graphql-js and Apollo give to errors in what the client sent. */
-const CLIENT_INPUT_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST']);
+const CLIENT_INPUT_CODES = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  // Standard clients retry with the full query on these two (automatic persisted queries).
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * Whether Apollo refused the request with a client status (4xx) but no code: the persisted-query
+ * checks (a hash that does not match the query, an unknown protocol version) raise such errors.
+ */
+function isCodelessRequestRefusal(error: unknown): error is GraphQLError {
+  if (!(error instanceof GraphQLError) || error.originalError || error.extensions['code'] !== undefined) return false;
+  const status = (error.extensions['http'] as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
 
 /**
  * Removes the values a client sent from a graphql-js message. graphql-js quotes rejected values
@@ -53,7 +72,8 @@ function appErrorShown(error: AppError): Pick<GraphQLFormattedError, 'message' |
  * unreachable (a driver connection failure, a server shutting down or starting, no connection
  * within the connect timeout) becomes {@link ServiceUnavailableError.database}: retryable, no
  * internals. An error in what the client sent keeps its code, loses any echoed values, and names
- * the field at fault. Anything else becomes a generic INTERNAL_SERVER_ERROR (it was logged, without
+ * the field at fault; a request Apollo refused with a 4xx status but no code becomes BAD_REQUEST.
+ * Anything else becomes a generic INTERNAL_SERVER_ERROR (it was logged, without
  * PHI, where it happened).
  */
 export function normaliseError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
@@ -79,6 +99,9 @@ export function normaliseError(formatted: GraphQLFormattedError, error: unknown)
   }
   if (error instanceof GraphQLError && !error.originalError && code === 'UNAUTHENTICATED') {
     return { ...base, message: formatted.message, extensions: { code } };
+  }
+  if (isCodelessRequestRefusal(error)) {
+    return { ...base, message: stripValues(error.message), extensions: { code: 'BAD_REQUEST' } };
   }
   return { ...base, message: 'Something went wrong on our side.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

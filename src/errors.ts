@@ -1,7 +1,11 @@
 import { GraphQLError } from 'graphql';
 
-/** The error codes Cradle's API promises (see shared/API.md). */
+/**
+ * The error codes Cradle's API promises (see shared/API.md), plus `BAD_REQUEST`, the request-level
+ * code standard GraphQL clients know from Apollo Server.
+ */
 export type AppErrorCode =
+  | 'BAD_REQUEST'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -129,6 +133,20 @@ export class NotFoundError extends AppError {
   /** A messaging device the caller does not own (or that does not exist). */
   static messagingDevice(field = 'deviceId'): NotFoundError {
     return NotFoundError.of('messaging device', field);
+  }
+}
+
+/**
+ * The request cannot be served as sent, whatever its values: a request-level client mistake (HTTP
+ * 400), as opposed to {@link BadInputError}, which names the value at fault.
+ */
+export class RequestError extends AppError {
+  /** Subscriptions run over graphql-ws only; an HTTP request could never receive their events. */
+  static subscriptionOverHttp(): RequestError {
+    return new RequestError('BAD_REQUEST', 'Subscriptions are served over WebSocket (graphql-ws) at this same path, not over HTTP.', {
+      // Read by Apollo Server for the HTTP status, then removed; never sent as an extension.
+      http: { status: 400 },
+    });
   }
 }
 

@@ -27,6 +27,7 @@ import { clientAddress } from './http/client-address.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
 import { startMetricsListener } from './http/metrics-listener.js';
 import { unavailableStatusPlugin } from './http/unavailable-status.js';
+import { websocketOnlySubscriptionsPlugin } from './http/websocket-only-subscriptions.js';
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
 import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
 import { createLogger, type AppLogger } from './logger.js';
@@ -178,7 +179,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     introspection: true,
     validationRules: [...validationRules],
     csrfPrevention: true,
-    plugins: [loggingPlugin(), auditPlugin(), unavailableStatusPlugin()],
+    plugins: [loggingPlugin(), auditPlugin(), unavailableStatusPlugin(), websocketOnlySubscriptionsPlugin()],
   });
   await apollo.start();
 

@@ -40,6 +40,34 @@ describe('normaliseError', () => {
     expect(out.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', retryable: true });
   });
 
+  it('keeps the persisted-query codes standard clients retry on, and their message', () => {
+    for (const code of ['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']) {
+      const message = code === 'PERSISTED_QUERY_NOT_FOUND' ? 'PersistedQueryNotFound' : 'PersistedQueryNotSupported';
+      const error = new GraphQLError(message, { extensions: { code, http: { status: 200 } } });
+      expect(normaliseError({ message, extensions: { code } }, error)).toEqual({ message, extensions: { code } });
+    }
+  });
+
+  it('keeps OPERATION_RESOLUTION_FAILURE for an operation the request does not name unambiguously', () => {
+    const message = 'Must provide operation name if query contains multiple operations.';
+    const error = new GraphQLError(message, { originalError: new GraphQLError(message), extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    expect(normaliseError({ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }, error)).toEqual({ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+  });
+
+  it('turns a request Apollo refused with a 4xx status but no code into BAD_REQUEST', () => {
+    const error = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400 } } });
+    const out = normaliseError({ message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
+    expect(out).toEqual({ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } });
+  });
+
+  it('keeps a code-less error with a 5xx status, or wrapping another error, a server fault', () => {
+    const fault = new GraphQLError('pool exploded', { extensions: { http: { status: 500 } } });
+    const wrapped = new GraphQLError('refused', { originalError: new Error('boom'), extensions: { http: { status: 400 } } });
+    for (const error of [fault, wrapped]) {
+      expect(normaliseError({ message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    }
+  });
+
   it('names the field of a variable coercion error and drops the value', () => {
     const message = 'Variable "$input" got invalid value "Jane" at "input.score"; Int cannot represent non-integer value: "Jane"';
     const error = new GraphQLError(message, { originalError: new GraphQLError('inner') });

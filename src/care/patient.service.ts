@@ -94,6 +94,18 @@ export class PatientService {
     return this.ctx.access.requirePatient(id, 'IDENTITY', field);
   }
 
+  /**
+   * The caller's own patient record, when the caller is a PATIENT whose account a record was
+   * linked to (her SELF grant); null for every other role, and for a patient with no record yet.
+   */
+  async own(): Promise<Patient | null> {
+    const actor = this.ctx.access.requireActor();
+    if (actor.role !== 'PATIENT') return null;
+    const grants = await resolvePatientGrants(this.ctx.em, actor, this.ctx.services.now());
+    const own = [...grants.values()].find((grant) => grant.relation === 'SELF');
+    return own ? this.ctx.access.requirePatient(own.patientId, 'IDENTITY') : null;
+  }
+
   /** A page of the patients in the caller's scope, ordered by id. */
   async list(first: number, after: string | null | undefined): Promise<{ patients: Patient[]; hasNextPage: boolean }> {
     const actor = this.ctx.access.requireActor();

@@ -1,24 +1,18 @@
-import { sumScores, validateScreeningAnswers } from './screening-answers.js';
-import { SCREENING_INSTRUMENTS, type EpdsBand, type ScoredScreening } from './screening-instrument.js';
+import { EPDS_DEFINITION } from './epds-definition.js';
+import { scoreByDefinition } from './screening-answers.js';
+import { bandOf, isReverseScored } from './screening-definition.js';
+import type { EpdsBand, ScoredScreening } from './screening-instrument.js';
 
 /**
- * EPDS items (1-based) scored in reverse, 3,2,1,0 down the options; the
- * others (1, 2, 4) score 0,1,2,3. Clients send the option index and the
- * server scores, so clients never need to know this.
+ * EPDS items (1-based) scored in reverse, 3,2,1,0 down the options (items 3 and 5–10); the others
+ * (1, 2, 4) score 0,1,2,3. Read from {@link EPDS_DEFINITION}. Clients send the option's position and
+ * the server scores; `screeningInstruments` shows each option's score.
  */
-export const EPDS_REVERSE_SCORED_ITEMS: ReadonlySet<number> = new Set([3, 5, 6, 7, 8, 9, 10]);
+export const EPDS_REVERSE_SCORED_ITEMS: ReadonlySet<number> = new Set(EPDS_DEFINITION.items.filter(isReverseScored).map((item) => item.number));
 
-/** EPDS total at or above which depression is possible (more sensitive cut-off; Levis et al. 2020). */
-export const EPDS_POSSIBLE_THRESHOLD = 10;
-
-/** EPDS total at or above which depression is probable and assessment is due (Cox et al. 1987). */
-export const EPDS_PROBABLE_THRESHOLD = 13;
-
-/** The EPDS band for a total score 0–30. */
+/** The EPDS band for a total score 0–30 (cut-offs 10 and 13). */
 export function epdsBand(total: number): EpdsBand {
-  if (total >= EPDS_PROBABLE_THRESHOLD) return 'PROBABLE';
-  if (total >= EPDS_POSSIBLE_THRESHOLD) return 'POSSIBLE';
-  return 'NONE';
+  return bandOf(EPDS_DEFINITION.bands, total);
 }
 
 /**
@@ -28,19 +22,5 @@ export function epdsBand(total: number): EpdsBand {
  * @throws {@link ScreeningInputError} when the answers are malformed.
  */
 export function scoreEpds(optionIndexes: readonly number[]): ScoredScreening<'EPDS'> {
-  const info = SCREENING_INSTRUMENTS.EPDS;
-  const options = validateScreeningAnswers('EPDS', optionIndexes);
-  const maxOption = info.optionCount - 1;
-  const items = options.map((option, index) =>
-    EPDS_REVERSE_SCORED_ITEMS.has(index + 1) ? maxOption - option : option,
-  );
-  const total = sumScores(items);
-  return {
-    instrument: 'EPDS',
-    total,
-    items,
-    maxTotal: info.maxTotal,
-    band: epdsBand(total),
-    selfHarmItemPositive: (items[9] ?? 0) > 0,
-  };
+  return scoreByDefinition(EPDS_DEFINITION, optionIndexes);
 }

@@ -1,9 +1,13 @@
 /**
  * The catalogue of validated screening questionnaires Cradle scores, and the
- * shape of a scored result. Facts here follow /work/shared/CLINICAL.md.
+ * shape of a scored result. Facts here follow the published instruments.
  *
  * @module
  */
+import { EPDS_DEFINITION } from './epds-definition.js';
+import { GAD7_DEFINITION } from './gad7-definition.js';
+import { PHQ9_DEFINITION } from './phq9-definition.js';
+import { maxItemScore, type ScreeningDefinition } from './screening-definition.js';
 
 /** The screening questionnaires Cradle can score. */
 export type ScreeningInstrument = 'EPDS' | 'PHQ9' | 'GAD7';
@@ -15,7 +19,7 @@ export const SCREENING_INSTRUMENT_NAMES: readonly ScreeningInstrument[] = Object
   'GAD7',
 ]);
 
-/** Static facts about one screening instrument. */
+/** Static facts about one screening instrument, derived from its {@link ScreeningDefinition}. */
 export interface ScreeningInstrumentInfo {
   /** The instrument's published name. */
   readonly title: string;
@@ -35,34 +39,33 @@ export interface ScreeningInstrumentInfo {
   readonly selfHarmItem: number | null;
 }
 
-/** Static facts for every {@link ScreeningInstrument}, keyed by instrument. */
-export const SCREENING_INSTRUMENTS: Readonly<Record<ScreeningInstrument, ScreeningInstrumentInfo>> =
-  Object.freeze({
-    EPDS: Object.freeze({
-      title: 'Edinburgh Postnatal Depression Scale',
-      itemCount: 10,
-      optionCount: 4,
-      maxTotal: 30,
-      loincPanel: '71354-5',
-      selfHarmItem: 10,
-    }),
-    PHQ9: Object.freeze({
-      title: 'Patient Health Questionnaire-9',
-      itemCount: 9,
-      optionCount: 4,
-      maxTotal: 27,
-      loincPanel: '44249-1',
-      selfHarmItem: 9,
-    }),
-    GAD7: Object.freeze({
-      title: 'Generalized Anxiety Disorder-7',
-      itemCount: 7,
-      optionCount: 4,
-      maxTotal: 21,
-      loincPanel: '69737-5',
-      selfHarmItem: null,
-    }),
+/**
+ * The published definition of every {@link ScreeningInstrument}: the one source the scorers score
+ * by and the `screeningInstruments` query shows.
+ */
+export const SCREENING_DEFINITIONS: { readonly [I in ScreeningInstrument]: ScreeningDefinition<I> } = Object.freeze({
+  EPDS: EPDS_DEFINITION,
+  PHQ9: PHQ9_DEFINITION,
+  GAD7: GAD7_DEFINITION,
+});
+
+function infoOf(definition: ScreeningDefinition): ScreeningInstrumentInfo {
+  return Object.freeze({
+    title: definition.title,
+    itemCount: definition.items.length,
+    optionCount: Math.max(...definition.items.map((item) => item.options.length)),
+    maxTotal: definition.items.reduce((sum, item) => sum + maxItemScore(item), 0),
+    loincPanel: definition.loincPanel,
+    selfHarmItem: definition.items.find((item) => item.selfHarm)?.number ?? null,
   });
+}
+
+/** Static facts for every {@link ScreeningInstrument}, keyed by instrument. */
+export const SCREENING_INSTRUMENTS: Readonly<Record<ScreeningInstrument, ScreeningInstrumentInfo>> = Object.freeze({
+  EPDS: infoOf(EPDS_DEFINITION),
+  PHQ9: infoOf(PHQ9_DEFINITION),
+  GAD7: infoOf(GAD7_DEFINITION),
+});
 
 /** Severity bands of the EPDS total, lowest first. */
 export const EPDS_BANDS = ['NONE', 'POSSIBLE', 'PROBABLE'] as const;

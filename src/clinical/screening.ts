@@ -15,9 +15,12 @@ export {
   EPDS_BANDS,
   GAD7_BANDS,
   PHQ9_BANDS,
+  SCREENING_DEFINITIONS,
   SCREENING_INSTRUMENT_NAMES,
   SCREENING_INSTRUMENTS,
 } from './screening-instrument.js';
+export { isReverseScored } from './screening-definition.js';
+export type { ScreeningBandRange, ScreeningDefinition, ScreeningItem, ScreeningOption } from './screening-definition.js';
 export type {
   EpdsBand,
   Gad7Band,

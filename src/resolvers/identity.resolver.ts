@@ -1,16 +1,18 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { SignedIn } from '../auth/session.service.js';
 import { createUser } from '../auth/user.service.js';
+import { PatientService } from '../care/patient.service.js';
 import type { RequestContext } from '../context.js';
 import { User } from '../db/entities/index.js';
 import { AuthenticationError } from '../errors.js';
 import { Auth } from '../schema/auth.directive.js';
 import { AuthPayload } from '../schema/identity/auth-payload.type.js';
 import { CreateUserInput } from '../schema/identity/create-user.input.js';
+import { PatientView } from '../schema/care/patient.type.js';
 import { UserView } from '../schema/identity/user.type.js';
 
 /** Sign-in, sessions and user accounts. */
-@Resolver()
+@Resolver(() => UserView)
 export class IdentityResolver {
   @Mutation(() => AuthPayload, {
     description:
@@ -50,6 +52,18 @@ export class IdentityResolver {
     const user = await ctx.em.findOne(User, { id: actor.userId, tenantId: actor.tenantId, disabledAt: null });
     if (!user) throw AuthenticationError.invalidToken();
     return new UserView(user);
+  }
+
+  @FieldResolver(() => PatientView, {
+    nullable: true,
+    description:
+      "Your own patient record, when you are signed in as a PATIENT and this user is you: me { patient { id } } gives the patientId the logging mutations take. Null for every other role, for other users, before a record is linked to your account, and in the login and refreshSession payloads (they run before your tenant is known; ask me after signing in).",
+  })
+  @Auth.category('OPERATIONAL')
+  async patient(@Root() user: UserView, @Ctx() ctx: RequestContext): Promise<PatientView | null> {
+    if (user.id !== ctx.access.requireActor().userId) return null;
+    const own = await new PatientService(ctx).own();
+    return own ? new PatientView(own, ctx.services.now()) : null;
   }
 
   @Mutation(() => UserView, { description: "Creates a user in the caller's tenant (ADMIN only)." })

@@ -13,6 +13,7 @@ import { QuietHoursResolver } from '../resolvers/quiet-hours.resolver.js';
 import { PatientResolver } from '../resolvers/patient.resolver.js';
 import { AccountAdministrationResolver } from '../resolvers/account-administration.resolver.js';
 import { ResearchResolver } from '../resolvers/research.resolver.js';
+import { ScreeningInstrumentResolver } from '../resolvers/screening-instrument.resolver.js';
 import { RolePermissionResolver } from '../resolvers/role-permission.resolver.js';
 import { ProtocolResolver } from '../resolvers/protocol.resolver.js';
 import { StatusUpdateResolver } from '../resolvers/status-update.resolver.js';
@@ -41,6 +42,7 @@ export const RESOLVERS = [
   MessagingResolver,
   AuditResolver,
   ComplianceResolver,
+  ScreeningInstrumentResolver,
 ] as const;
 
 /**

@@ -47,6 +47,8 @@ export const OPERATION_ROLES: Readonly<Record<string, Admits>> = {
   'Query.statusUpdates': PATIENT_AND_CLINICIANS,
   'Query.consents': PATIENT_AND_CLINICIANS,
   'Query.me': 'SIGNED_IN',
+  'Query.screeningInstruments': 'SIGNED_IN',
+  'Query.screeningInstrument': 'SIGNED_IN',
   'Query.alerts': CLINICIANS,
   'Query.alert': CLINICIANS,
   'Query.mySafetyMessages': ['PATIENT'],

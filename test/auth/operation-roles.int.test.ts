@@ -65,7 +65,12 @@ const CASES: OperationCase[] = [
   },
   { op: 'Query.statusUpdates', query: 'query($p: ID!) { statusUpdates(patientId: $p) { edges { node { id } } } }', variables: () => ({ p: UNKNOWN_ID }), admitted: NOT_FOUND },
   { op: 'Query.consents', query: 'query($p: ID!) { consents(patientId: $p) { id } }', variables: () => ({ p: UNKNOWN_ID }), admitted: NOT_FOUND },
-  { op: 'Query.me', query: '{ me { id role } }', admitted: data((d, caller, f) => d.me.role === caller && d.me.id === userOf(f, caller).id) },
+  {
+    op: 'Query.me', query: '{ me { id role patient { id } } }',
+    admitted: data((d, caller, f) => d.me.role === caller && d.me.id === userOf(f, caller).id && d.me.patient?.id === (caller === 'PATIENT' ? f.patient.id : undefined)),
+  },
+  { op: 'Query.screeningInstruments', query: '{ screeningInstruments { id } }', admitted: data((d) => d.screeningInstruments.map((i: any) => i.id).join() === 'EPDS,PHQ9,GAD7') },
+  { op: 'Query.screeningInstrument', query: '{ screeningInstrument(id: EPDS) { items { number } } }', admitted: data((d) => d.screeningInstrument.items.length === 10) },
   { op: 'Query.alerts', query: '{ alerts { edges { node { id } } } }', admitted: data((d) => isList(d.alerts.edges)) },
   { op: 'Query.alert', query: 'query($id: ID!) { alert(id: $id) { id } }', variables: () => ({ id: UNKNOWN_ID }), admitted: NOT_FOUND },
   { op: 'Query.followUpTasks', query: '{ followUpTasks { edges { node { id } } } }', admitted: data((d) => isList(d.followUpTasks.edges)) },

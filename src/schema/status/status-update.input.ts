@@ -1,14 +1,22 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import type { ScreeningInstrument } from '../../clinical/screening.js';
 import type { WarningSign } from '../../clinical/warning-signs.js';
+import { CLOCK_SKEW_MS } from '../../status/input-checks.js';
 import { FeedingMethodEnum, ScreeningInstrumentEnum, WarningSignEnum, type FeedingMethod } from '../common/enums.js';
+
+/**
+ * The schema's description of every `recordedAt` input: what `checkRecordedAt` accepts, the
+ * clock-skew allowance read from the same constant, so the two never differ.
+ */
+export const RECORDED_AT_DESCRIPTION =
+  `When it was observed; defaults to the server's now. At most ${CLOCK_SKEW_MS / 60_000} minutes ahead of the server's clock (the allowance for clock skew between devices) and at most two years back; otherwise BAD_USER_INPUT on this field.`;
 
 @InputType({ description: 'A mood rating.' })
 export class LogMoodInput {
   @Field(() => ID, { description: 'The patient the observation is about.' })
   patientId!: string;
 
-  @Field(() => Date, { nullable: true, description: 'When it was observed; defaults to now. Never in the future.' })
+  @Field(() => Date, { nullable: true, description: RECORDED_AT_DESCRIPTION })
   recordedAt?: Date | null;
 
   @Field(() => Int, { description: '1 (very low) to 5 (very good).' })
@@ -23,7 +31,7 @@ export class LogFeedingInput {
   @Field(() => ID, { description: 'The patient the observation is about.' })
   patientId!: string;
 
-  @Field(() => Date, { nullable: true, description: 'When it was observed; defaults to now. Never in the future.' })
+  @Field(() => Date, { nullable: true, description: RECORDED_AT_DESCRIPTION })
   recordedAt?: Date | null;
 
   @Field(() => ID)
@@ -50,7 +58,7 @@ export class LogSleepInput {
   @Field(() => ID, { description: 'The patient the observation is about.' })
   patientId!: string;
 
-  @Field(() => Date, { nullable: true, description: 'When it was observed; defaults to now. Never in the future.' })
+  @Field(() => Date, { nullable: true, description: RECORDED_AT_DESCRIPTION })
   recordedAt?: Date | null;
 
   @Field(() => Float, { description: 'Hours slept, 0 to 24.' })
@@ -62,7 +70,7 @@ export class LogVitalsInput {
   @Field(() => ID, { description: 'The patient the observation is about.' })
   patientId!: string;
 
-  @Field(() => Date, { nullable: true, description: 'When it was observed; defaults to now. Never in the future.' })
+  @Field(() => Date, { nullable: true, description: RECORDED_AT_DESCRIPTION })
   recordedAt?: Date | null;
 
   @Field(() => Float, { nullable: true, description: 'mmHg, 50 to 260.' })
@@ -83,7 +91,7 @@ export class LogInfantVitalsInput {
   @Field(() => ID, { description: 'The patient the observation is about.' })
   patientId!: string;
 
-  @Field(() => Date, { nullable: true, description: 'When it was observed; defaults to now. Never in the future.' })
+  @Field(() => Date, { nullable: true, description: RECORDED_AT_DESCRIPTION })
   recordedAt?: Date | null;
 
   @Field(() => ID)
@@ -101,7 +109,7 @@ export class LogSymptomsInput {
   @Field(() => ID, { description: 'The patient the observation is about.' })
   patientId!: string;
 
-  @Field(() => Date, { nullable: true, description: 'When it was observed; defaults to now. Never in the future.' })
+  @Field(() => Date, { nullable: true, description: RECORDED_AT_DESCRIPTION })
   recordedAt?: Date | null;
 
   @Field(() => [WarningSignEnum], { description: 'At least one, each at most once.' })
@@ -120,7 +128,8 @@ export class SubmitScreeningInput {
   instrument!: ScreeningInstrument;
 
   @Field(() => [Int], {
-    description: 'One answer per item, in item order. EPDS: the chosen option index 0-3; PHQ-9 and GAD-7: the item score 0-3.',
+    description:
+      "One answer per item, in item order: the answer of the chosen option as screeningInstruments lists it (its 0-based position). The server scores it by that same definition: EPDS reverse-scores items 3 and 5-10 (the first option scores 3), so choosing the first option everywhere is not a zero score; on PHQ-9 and GAD-7 the answer is the item score 0-3.",
   })
   answers!: number[];
 }
