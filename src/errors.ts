@@ -137,6 +137,13 @@ export class BadInputError extends AppError {
   static field(field: string, message: string): BadInputError {
     return new BadInputError('BAD_USER_INPUT', message, { field });
   }
+  /**
+   * A password the policy refuses (`password-policy.ts`); `reason` is one of its literal codes,
+   * so a client can say what to change. The password itself is never echoed.
+   */
+  static password(field: string, reason: string, message: string): BadInputError {
+    return new BadInputError('BAD_USER_INPUT', message, { field, reason });
+  }
   /** A deletion reason a patient cannot give (only her care team knows an entry is on the wrong record). */
   static patientDeletionReason(allowed: readonly string[], field = 'reason'): BadInputError {
     return BadInputError.field(field, `${field} must be one of ${allowed.join(', ')} when you delete your own entry.`);

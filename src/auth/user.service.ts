@@ -5,10 +5,9 @@ import { ROLES, User, type Role } from '../db/entities/index.js';
 import { BadInputError, ConflictError } from '../errors.js';
 import { checkText } from '../status/input-checks.js';
 import { hashPassword, verifyPassword } from './password.js';
+import { checkNewPassword } from './password-policy.js';
 import { checkSecondFactor } from './totp.service.js';
 
-/** Shortest accepted password (NIST SP 800-63B recommends at least 8; we ask for more). */
-export const MIN_PASSWORD_LENGTH = 12;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** What creating a user needs. */
@@ -28,23 +27,22 @@ export function checkEmail(email: string, field: string): string {
 }
 
 /**
- * Creates a user with an argon2id password hash. Throws CONFLICT if the e-mail address is taken:
+ * Creates a user with an argon2id hash of its password, which must pass the password policy
+ * (`password-policy.ts`; hashed in its NFKC form). Throws CONFLICT if the e-mail address is taken:
  * the unique index on the e-mail's blind index decides (the address itself is encrypted), and an
  * account from before encryption (no blind index until `keys:reencrypt`) is checked by address.
  */
 export async function createUser(em: EntityManager, input: NewUser, fieldPrefix = 'input'): Promise<User> {
   const email = checkEmail(input.email, `${fieldPrefix}.email`);
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw BadInputError.field(`${fieldPrefix}.password`, `${fieldPrefix}.password must be at least ${MIN_PASSWORD_LENGTH} characters.`);
-  }
   if (!(ROLES as readonly string[]).includes(input.role)) throw BadInputError.field(`${fieldPrefix}.role`, 'Unknown role.');
   const displayName = checkText(input.displayName, `${fieldPrefix}.displayName`, 200);
+  const password = checkNewPassword(input.password, { email, displayName }, `${fieldPrefix}.password`);
   if (await findLegacyUserId(em, email)) throw ConflictError.emailTaken();
   const user = em.create(User, {
     id: crypto.randomUUID(),
     tenantId: input.tenantId,
     email,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(password),
     role: input.role,
     displayName,
   });

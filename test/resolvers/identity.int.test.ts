@@ -135,6 +135,33 @@ describe('identity: login, me and createUser', () => {
     expect(errorOf(await login(email, 'elevenchars')).code).toBe('UNAUTHENTICATED');
   });
 
+  it('refuses common, patterned and self-derived passwords with BAD_USER_INPUT on input.password and a reason, creating nothing', async () => {
+    const cases = [
+      ['aaaaaaaaaaaa', 'PATTERN'],
+      ['abcdefghijklmnop', 'PATTERN'],
+      ['Password2026!', 'COMMON'],
+      ['iloveyou12345', 'COMMON'],
+      ['cradle-cradle-1', 'CONTEXT'],
+      ['cradle-2026-x', 'CONTEXT'],
+    ] as const;
+    for (const [password, reason] of cases) {
+      const email = freshEmail('weak');
+      const res = await createUser({ email, password, role: 'MIDWIFE', displayName: 'Weak' }, tenant.admin.token);
+      expect(res.data ?? null).toBeNull();
+      expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.password', reason });
+      expect(res.errors![0]!.message).not.toContain(password);
+      expect(errorOf(await login(email, password)).code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('accepts a long passphrase in another script, and signs in with it typed in another Unicode form (NFKC)', async () => {
+    const email = freshEmail('unicode');
+    const composed = 'caf\u00e9 des \u00e9toiles filantes';
+    await gqlOk(ts.url, CREATE_USER, { input: { email, password: composed.normalize('NFD'), role: 'MIDWIFE', displayName: 'Unicode' } }, tenant.admin.token);
+    expect(errorOf(await login(email, composed)).code).toBeUndefined();
+    expect(errorOf(await login(email, composed.normalize('NFD'))).code).toBeUndefined();
+  });
+
   it('signs in whatever the letter case and surrounding spaces of the e-mail address', async () => {
     const mixedCase = [...coordinator.email].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join('');
     for (const email of [coordinator.email.toUpperCase(), `  ${mixedCase}  `]) {
