@@ -126,6 +126,29 @@ describe('identity: login, me and createUser', () => {
     }
   });
 
+  it("answers another tenant's ADMIN creating an address taken in this tenant as for a fresh address, not CONFLICT (no cross-tenant account oracle)", async () => {
+    const otherTenant = await TestTenant.create(ts, 'Other Clinic');
+    const taken = coordinator.email;
+    const fresh = freshEmail('fresh');
+    const forFresh = await createUser({ email: fresh, password: 'other clinic own passphrase', role: 'MIDWIFE', displayName: 'Fresh' }, otherTenant.admin.token);
+    const forTaken = await createUser({ email: taken, password: 'other clinic own passphrase', role: 'MIDWIFE', displayName: 'Namesake' }, otherTenant.admin.token);
+    expect(forTaken.errors).toBeUndefined();
+    expect(forFresh.errors).toBeUndefined();
+    expect(forTaken.data!.createUser).toMatchObject({ email: taken, tenantId: otherTenant.id, role: 'MIDWIFE' });
+    const again = await createUser({ email: taken.toUpperCase(), password: 'other clinic own passphrase', role: 'MIDWIFE', displayName: 'Twice' }, otherTenant.admin.token);
+    expect(errorOf(again)).toEqual({ code: 'CONFLICT', field: 'input.email' });
+    expect((await login(taken, TEST_PASSWORD)).data!.login.user).toEqual({ id: coordinator.id, role: 'CARE_COORDINATOR', tenantId: tenant.id });
+    expect((await login(taken, 'other clinic own passphrase')).data!.login.user).toEqual({ id: forTaken.data!.createUser.id, role: 'MIDWIFE', tenantId: otherTenant.id });
+  });
+
+  it('signs an address with the same password in two tenants in to neither (UNAUTHENTICATED), and each with its own password', async () => {
+    const otherTenant = await TestTenant.create(ts, 'Third Clinic');
+    const email = freshEmail('twice');
+    await gqlOk(ts.url, CREATE_USER, { input: { email, password: 'shared between clinics', role: 'MIDWIFE', displayName: 'One' } }, tenant.admin.token);
+    await gqlOk(ts.url, CREATE_USER, { input: { email, password: 'shared between clinics', role: 'MIDWIFE', displayName: 'Two' } }, otherTenant.admin.token);
+    expect(errorOf(await login(email, 'shared between clinics')).code).toBe('UNAUTHENTICATED');
+  });
+
   it('answers a password shorter than 12 characters with BAD_USER_INPUT on input.password', async () => {
     const email = freshEmail('short');
     const res = await createUser({ email, password: 'elevenchars', role: 'MIDWIFE', displayName: 'Short' }, tenant.admin.token);

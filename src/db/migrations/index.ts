@@ -19,6 +19,7 @@ import { Migration20261203100100StatusUpdateSoftDelete } from './20261203100100-
 import { Migration20261203200000AuditActorHours } from './20261203200000-audit-actor-hours.js';
 import { Migration20261204040000AuditActorPatients } from './20261204040000-audit-actor-patients.js';
 import { Migration20261204050000AuditRequestSeqIndex } from './20261204050000-audit-request-seq-index.js';
+import { Migration20261207010000EmailUniquePerTenant } from './20261207010000-email-unique-per-tenant.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -46,4 +47,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203200000AuditActorHours', class: Migration20261203200000AuditActorHours },
   { name: 'Migration20261204040000AuditActorPatients', class: Migration20261204040000AuditActorPatients },
   { name: 'Migration20261204050000AuditRequestSeqIndex', class: Migration20261204050000AuditRequestSeqIndex },
+  { name: 'Migration20261207010000EmailUniquePerTenant', class: Migration20261207010000EmailUniquePerTenant },
 ];
