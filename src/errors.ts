@@ -68,6 +68,17 @@ export class ForbiddenError extends AppError {
   static operation(name: string): ForbiddenError {
     return new ForbiddenError('FORBIDDEN', `Your role may not use ${name}.`);
   }
+  /**
+   * Separation of duties: an ADMIN creates accounts but does not put clinicians on care teams;
+   * the patient's care coordinator does (an ADMIN may only give a team without one its coordinator).
+   */
+  static careTeamSeparationOfDuties(field = 'role'): ForbiddenError {
+    return new ForbiddenError(
+      'FORBIDDEN',
+      "An administrator may only add a care coordinator to a care team that has none; the patient's care coordinator adds the other members.",
+      { field },
+    );
+  }
   static field(typeName: string, fieldName: string): ForbiddenError {
     return new ForbiddenError('FORBIDDEN', `Your role may not read ${typeName}.${fieldName}.`);
   }
