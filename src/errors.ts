@@ -72,6 +72,17 @@ export class ForbiddenError extends AppError {
   static operation(name: string): ForbiddenError {
     return new ForbiddenError('FORBIDDEN', `Your role may not use ${name}.`);
   }
+  /**
+   * Separation of duties: an ADMIN creates accounts but does not put clinicians on care teams;
+   * the patient's care coordinator does (an ADMIN may only give a team without one its coordinator).
+   */
+  static careTeamSeparationOfDuties(field = 'role'): ForbiddenError {
+    return new ForbiddenError(
+      'FORBIDDEN',
+      "An administrator may only add a care coordinator to a care team that has none; the patient's care coordinator adds the other members.",
+      { field },
+    );
+  }
   static field(typeName: string, fieldName: string): ForbiddenError {
     return new ForbiddenError('FORBIDDEN', `Your role may not read ${typeName}.${fieldName}.`);
   }
@@ -154,6 +165,13 @@ export class RequestError extends AppError {
 export class BadInputError extends AppError {
   static field(field: string, message: string): BadInputError {
     return new BadInputError('BAD_USER_INPUT', message, { field });
+  }
+  /**
+   * A password the policy refuses (`password-policy.ts`); `reason` is one of its literal codes,
+   * so a client can say what to change. The password itself is never echoed.
+   */
+  static password(field: string, reason: string, message: string): BadInputError {
+    return new BadInputError('BAD_USER_INPUT', message, { field, reason });
   }
   /** A deletion reason a patient cannot give (only her care team knows an entry is on the wrong record). */
   static patientDeletionReason(allowed: readonly string[], field = 'reason'): BadInputError {

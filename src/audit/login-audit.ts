@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../auth/actor.js';
-import { findUserByEmail } from '../auth/user.service.js';
+import { findUsersByEmail } from '../auth/user.service.js';
 import type { Role } from '../db/entities/index.js';
 import type { AuditEntryInput, AuditSink } from './audit-entry.js';
 import type { RequestOrigin } from './phi-access-recorder.js';
@@ -35,11 +35,12 @@ export function auditLoginSucceeded(sink: AuditSink, actor: Actor, origin: Reque
 
 /**
  * Records a refused sign-in: as the attempted account's (its id, tenant and role) when the address
- * matches one, else in the no-tenant chain; `reason` is the error code (or TOTP reason), never the
+ * matches exactly one, else (none, or accounts in several tenants) in the no-tenant chain; `reason` is the error code (or TOTP reason), never the
  * address or password. `origin` (request id, client address, User-Agent) is recorded as for any request.
  */
 export async function auditLoginFailed(sink: AuditSink, em: EntityManager, email: string, origin: RequestOrigin, reason: string): Promise<void> {
-  const user = await findUserByEmail(em, email);
+  const accounts = await findUsersByEmail(em, email);
+  const user = accounts.length === 1 ? accounts[0]! : null;
   const entry: AuditEntryInput = {
     tenantId: user?.tenantId ?? NO_TENANT_ID,
     actor: user ? { type: 'USER', userId: user.id, role: user.role as Role, sessionId: null } : { type: 'SYSTEM', component: 'unknown-account' },

@@ -2,15 +2,28 @@ import type { RequestContext } from '../context.js';
 import { TotpCredential, TotpRecoveryCode, User } from '../db/entities/index.js';
 import { BadInputError, NotFoundError } from '../errors.js';
 import { isUuid } from './patient-access.js';
+import { createUser, type NewUser } from './user.service.js';
+
+/** The audit action of an ADMIN creating an account (a clinical one also raises a compliance event). */
+export const ACCOUNT_CREATED_ACTION = 'ACCOUNT_CREATED';
 
 /**
- * What an ADMIN does to the accounts of its tenant besides creating them: disabling one (which
+ * What an ADMIN does to the accounts of its tenant: creating one (audited; a clinical account also
+ * raises the ADMIN_CLINICAL_PROVISIONING compliance event), disabling one (which
  * ends its sessions at once, live sockets included, and refuses its logins) and resetting a lost
  * second factor (which ends its sessions; the user enrols again at the next login when the tenant
  * requires TOTP). Each action is audited. Users of other tenants look like they do not exist.
  */
 export class AccountAdministrationService {
   constructor(private readonly ctx: RequestContext) {}
+
+  /** Creates an account in the caller's tenant (see `createUser`: password policy, CONFLICT) and audits it. */
+  async create(input: Omit<NewUser, 'tenantId'>): Promise<User> {
+    const actor = this.ctx.access.requireActor();
+    const user = await createUser(this.ctx.em, { ...input, tenantId: actor.tenantId });
+    await this.audit(ACCOUNT_CREATED_ACTION, user, {});
+    return user;
+  }
 
   /** Disables or re-enables an account; returns it. An ADMIN cannot disable itself. */
   async setDisabled(userId: string, disabled: boolean): Promise<User> {

@@ -153,15 +153,23 @@ export class SessionService {
 
   /**
    * The actor of an access token whose session is still active, or null (invalid or expired token,
-   * token without a session, session revoked, idle or past its absolute expiry). Records activity,
-   * pushing the idle expiry forward, at most once per `activityWriteIntervalMs`.
+   * token without a session, session revoked, idle or past its absolute expiry, account disabled).
+   * Every authorisation attribute comes from the stored session and its user row, never from the
+   * token: a token whose `role` claim disagrees with the account's role (re-signed with a leaked
+   * key) is refused and audited as a sign-in anomaly. Records activity, pushing the idle expiry
+   * forward, at most once per `activityWriteIntervalMs`.
    */
   async authenticate(em: EntityManager, token: string): Promise<Actor | null> {
-    const actor = await this.tokens.verify(token);
-    if (!actor?.sessionId) return null;
-    const session = await findSessionForCheck(em, actor.sessionId);
+    const claimed = await this.tokens.verify(token);
+    if (!claimed?.sessionId) return null;
+    const session = await findSessionForCheck(em, claimed.sessionId);
     const now = this.now();
-    if (!session || session.userId !== actor.userId || session.tenantId !== actor.tenantId) return null;
+    if (!session || session.userId !== claimed.userId || session.tenantId !== claimed.tenantId) return null;
+    if (session.userDisabled) return null;
+    if (claimed.role !== session.role) {
+      await this.auditTokenAnomaly(session, 'ROLE_CLAIM_MISMATCH');
+      return null;
+    }
     if (!isSessionActive(session, now)) {
       // Idle or past its absolute expiry, found now: any WebSocket still open on it closes too.
       if (session.revokedAt === null) await this.ended({ sessionIds: [session.id], reason: 'EXPIRED' });
@@ -174,7 +182,30 @@ export class SessionService {
         { lastSeenAt: new Date(now), idleExpiresAt: new Date(Math.min(now + this.policy.idleMs, session.absoluteExpiresAt.getTime())) },
       );
     }
-    return actor;
+    return { ...claimed, userId: session.userId, tenantId: session.tenantId, role: session.role, sessionId: session.id };
+  }
+
+  /**
+   * Audits a refused token that verified but disagreed with its session (a forged claim): as the
+   * session's user with the role the account really has; the claimed values are not recorded.
+   */
+  private async auditTokenAnomaly(session: SessionForCheck, reason: string): Promise<void> {
+    if (!this.audit) return;
+    await this.audit.append([
+      {
+        tenantId: session.tenantId,
+        actor: { type: 'USER', userId: session.userId, role: session.role, sessionId: session.id },
+        patientId: null,
+        action: TOKEN_ANOMALY_ACTION,
+        fields: [],
+        purpose: null,
+        outcome: 'DENIED',
+        requestId: null,
+        clientIp: null,
+        userAgent: null,
+        details: { reason },
+      },
+    ]);
   }
 
   /**
@@ -252,23 +283,32 @@ export class SessionService {
   }
 }
 
-/** What the per-request check reads of a session. */
-type SessionForCheck = Pick<AuthSession, 'id' | 'userId' | 'tenantId' | 'revokedAt' | 'idleExpiresAt' | 'absoluteExpiresAt' | 'lastSeenAt'>;
+/** The audit action of an access token refused because a claim disagreed with its session. */
+export const TOKEN_ANOMALY_ACTION = 'TOKEN_ANOMALY';
+
+/** What the per-request check reads of a session and of its user (the role is the user's, not the token's). */
+type SessionForCheck = Pick<AuthSession, 'id' | 'userId' | 'tenantId' | 'revokedAt' | 'idleExpiresAt' | 'absoluteExpiresAt' | 'lastSeenAt'> & {
+  readonly role: Role;
+  readonly userDisabled: boolean;
+};
 
 /**
- * Reads a session for the per-request check by primary key: one bound statement (every request
- * runs it, and the ORM's query building would cost more than the lookup). `em` is outside the
- * tenant wall: the session says which tenant the caller belongs to.
+ * Reads a session and its user's role for the per-request check by primary key: one bound
+ * statement (every request runs it, and the ORM's query building would cost more than the
+ * lookup). `em` is outside the tenant wall: the session says which tenant the caller belongs to.
+ * No row when the user is missing from the session's tenant.
  */
 async function findSessionForCheck(em: EntityManager, sessionId: string): Promise<SessionForCheck | null> {
   if (!isUuid(sessionId)) return null;
   const [row] = await executeBoundUnscoped<{
     id: string; user_id: string; tenant_id: string; revoked_at: Date | string | null;
     idle_expires_at: Date | string; absolute_expires_at: Date | string; last_seen_at: Date | string;
+    role: Role; user_disabled: boolean;
   }>(
     em,
-    `select "id"::text as "id", "user_id"::text as "user_id", "tenant_id"::text as "tenant_id", "revoked_at", "idle_expires_at",
-       "absolute_expires_at", "last_seen_at" from "auth_session" where "id" = $1::uuid`,
+    `select s."id"::text as "id", s."user_id"::text as "user_id", s."tenant_id"::text as "tenant_id", s."revoked_at", s."idle_expires_at",
+       s."absolute_expires_at", s."last_seen_at", u."role", u."disabled_at" is not null as "user_disabled"
+     from "auth_session" s join "app_user" u on u."id" = s."user_id" and u."tenant_id" = s."tenant_id" where s."id" = $1::uuid`,
     [sessionId],
   );
   if (!row) return null;
@@ -280,5 +320,7 @@ async function findSessionForCheck(em: EntityManager, sessionId: string): Promis
     idleExpiresAt: asDate(row.idle_expires_at),
     absoluteExpiresAt: asDate(row.absolute_expires_at),
     lastSeenAt: asDate(row.last_seen_at),
+    role: row.role,
+    userDisabled: row.user_disabled,
   };
 }

@@ -4,6 +4,8 @@ import type { Actor } from './actor.js';
 
 const ISSUER = 'cradle';
 const AUDIENCE = 'cradle-api';
+/** How far in the future a token's `iat` may lie (another instance's clock running ahead), in seconds. */
+export const ISSUED_AT_SKEW_SECONDS = 60;
 
 /** Signs and verifies Cradle's short-lived access tokens (HS256 JWTs with a key id in the header). */
 export class AccessTokenIssuer {
@@ -41,7 +43,12 @@ export class AccessTokenIssuer {
     return { token, expiresAt: new Date(expiresAt * 1000) };
   }
 
-  /** Verifies a token and returns its actor, or null when it is invalid, expired or signed by an unknown key. */
+  /**
+   * Verifies a token and returns its actor, or null when it is invalid, expired, signed by an unknown
+   * key, issued in the future (beyond {@link ISSUED_AT_SKEW_SECONDS}) or valid for longer than this
+   * issuer's lifetime (`exp - iat` past `ttlSeconds`). The actor's `role` is only the token's claim:
+   * authorisation takes the role from the session (`SessionService.authenticate`), never from here.
+   */
   async verify(token: string): Promise<Actor | null> {
     try {
       const { payload } = await jwtVerify(
@@ -63,10 +70,19 @@ export class AccessTokenIssuer {
       const tenantId = payload['tid'];
       if (typeof payload.sub !== 'string' || typeof tenantId !== 'string' || typeof payload.jti !== 'string') return null;
       if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return null;
+      if (!this.withinLifetime(payload)) return null;
       return { userId: payload.sub, tenantId, role: role as Role, tokenId: payload.jti, ...sessionClaim(payload), ...expiryClaim(payload) };
     } catch {
       return null;
     }
+  }
+
+  /** Whether a token's `iat` is not in the future (beyond the skew) and its `exp` is at most the lifetime after it. */
+  private withinLifetime(payload: { iat?: number; exp?: number }): boolean {
+    const { iat, exp } = payload;
+    if (typeof iat !== 'number' || typeof exp !== 'number') return false;
+    if (iat > this.now() / 1000 + ISSUED_AT_SKEW_SECONDS) return false;
+    return exp - iat <= this.ttlSeconds;
   }
 }
 

@@ -5,10 +5,9 @@ import { ROLES, User, type Role } from '../db/entities/index.js';
 import { BadInputError, ConflictError } from '../errors.js';
 import { checkText } from '../status/input-checks.js';
 import { hashPassword, verifyPassword } from './password.js';
+import { checkNewPassword } from './password-policy.js';
 import { checkSecondFactor } from './totp.service.js';
 
-/** Shortest accepted password (NIST SP 800-63B recommends at least 8; we ask for more). */
-export const MIN_PASSWORD_LENGTH = 12;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** What creating a user needs. */
@@ -28,23 +27,24 @@ export function checkEmail(email: string, field: string): string {
 }
 
 /**
- * Creates a user with an argon2id password hash. Throws CONFLICT if the e-mail address is taken:
- * the unique index on the e-mail's blind index decides (the address itself is encrypted), and an
- * account from before encryption (no blind index until `keys:reencrypt`) is checked by address.
+ * Creates a user with an argon2id hash of its password, which must pass the password policy
+ * (`password-policy.ts`; hashed in its NFKC form). Throws CONFLICT if the e-mail address is taken
+ * in the same tenant (an account in another tenant is no obstacle and never answered about): the
+ * unique index on the tenant and the e-mail's blind index decides (the address itself is
+ * encrypted), and an account from before encryption (no blind index until `keys:reencrypt`) is
+ * checked by address.
  */
 export async function createUser(em: EntityManager, input: NewUser, fieldPrefix = 'input'): Promise<User> {
   const email = checkEmail(input.email, `${fieldPrefix}.email`);
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw BadInputError.field(`${fieldPrefix}.password`, `${fieldPrefix}.password must be at least ${MIN_PASSWORD_LENGTH} characters.`);
-  }
   if (!(ROLES as readonly string[]).includes(input.role)) throw BadInputError.field(`${fieldPrefix}.role`, 'Unknown role.');
   const displayName = checkText(input.displayName, `${fieldPrefix}.displayName`, 200);
-  if (await findLegacyUserId(em, email)) throw ConflictError.emailTaken();
+  const password = checkNewPassword(input.password, { email, displayName }, `${fieldPrefix}.password`);
+  if (await findLegacyUserId(em, email, input.tenantId)) throw ConflictError.emailTaken();
   const user = em.create(User, {
     id: crypto.randomUUID(),
     tenantId: input.tenantId,
     email,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(password),
     role: input.role,
     displayName,
   });
@@ -68,35 +68,41 @@ export interface SecondFactorAttempt {
 }
 
 /**
- * Checks an e-mail address and password; returns the user, or null. Unknown address, wrong
- * password and disabled account all give null in about the same time. Only once the password is
- * right is the second factor checked (`checkSecondFactor`), which throws UNAUTHENTICATED with a
- * `reason`; so its answers never reveal whether an account exists. Sessions and lockout are
- * `session.service.ts`'s business.
+ * Checks an e-mail address and password; returns the user, or null. The address may have an
+ * account in several tenants: the password is checked against each enabled one (always at least
+ * one check, on a decoy when there is none), and exactly one must match; the same password for the
+ * same address in two tenants signs in to neither. Unknown address, wrong password and disabled
+ * account all give null in about the same time. Only once the password is right is the second
+ * factor checked (`checkSecondFactor`), which throws UNAUTHENTICATED with a `reason`; so its
+ * answers never reveal whether an account exists. Sessions and lockout are `session.service.ts`'s
+ * business.
  */
 export async function verifyCredentials(em: EntityManager, email: string, password: string, secondFactor: SecondFactorAttempt): Promise<User | null> {
-  const user = await findUserByEmail(em, email);
-  const ok = await verifyPassword(user && !user.disabledAt ? user.passwordHash : null, password);
-  if (!user || !ok) return null;
+  const candidates = (await findUsersByEmail(em, email)).filter((user) => !user.disabledAt);
+  const matches: User[] = [];
+  if (candidates.length === 0) await verifyPassword(null, password);
+  for (const user of candidates) if (await verifyPassword(user.passwordHash, password)) matches.push(user);
+  if (matches.length !== 1) return null;
+  const [user] = matches as [User];
   await checkSecondFactor(em, user, secondFactor.code, secondFactor.now);
   return user;
 }
 
 /**
- * The user with this e-mail address (any tenant: addresses are unique across the installation), by
- * its keyed blind index; an account written before encryption is found by its plaintext address
- * until `keys:reencrypt` has given it a blind index.
+ * The accounts with this e-mail address, one at most per tenant, by its keyed blind index; an
+ * account written before encryption is found by its plaintext address until `keys:reencrypt` has
+ * given it a blind index.
  */
-export async function findUserByEmail(em: EntityManager, email: string): Promise<User | null> {
-  const user = await em.findOne(User, { emailIndex: blindIndexOf(em, 'email', email) });
-  if (user) return user;
-  const legacyId = await findLegacyUserId(em, normaliseEmail(email));
-  return legacyId ? em.findOne(User, { id: legacyId }) : null;
+export async function findUsersByEmail(em: EntityManager, email: string): Promise<User[]> {
+  const users = await em.find(User, { emailIndex: blindIndexOf(em, 'email', email) }, { orderBy: { id: 'asc' } });
+  const legacy = await em.execute<Array<{ id: string }>>(`select "id" from "app_user" where "email_index" is null and "email" = ?`, [normaliseEmail(email)]);
+  if (legacy.length === 0) return users;
+  return [...users, ...(await em.find(User, { id: { $in: legacy.map((row) => row.id) } }))];
 }
 
-/** The id of a not yet re-encrypted account with this (normalised) address, if any. */
-async function findLegacyUserId(em: EntityManager, normalisedEmail: string): Promise<string | null> {
-  const rows = await em.execute<Array<{ id: string }>>(`select "id" from "app_user" where "email_index" is null and "email" = ? limit 1`, [normalisedEmail]);
+/** The id of a not yet re-encrypted account of `tenantId` with this (normalised) address, if any. */
+async function findLegacyUserId(em: EntityManager, normalisedEmail: string, tenantId: string): Promise<string | null> {
+  const rows = await em.execute<Array<{ id: string }>>(`select "id" from "app_user" where "email_index" is null and "email" = ? and "tenant_id" = ? limit 1`, [normalisedEmail, tenantId]);
   return rows[0]?.id ?? null;
 }
 

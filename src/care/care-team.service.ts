@@ -1,13 +1,20 @@
 import type { RequestContext } from '../context.js';
 import { CareTeamMember, CLINICAL_ROLES, User, type ClinicalRole } from '../db/entities/index.js';
-import { BadInputError, ConflictError, NotFoundError } from '../errors.js';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { Channels } from '../realtime/event-bus.js';
 import type { AccessChange } from '../realtime/live-feed.js';
 import { checkId } from '../status/input-checks.js';
 
+/** The audit action (and compliance trigger) of an ADMIN giving a care team its coordinator. */
+export const ADMIN_CARE_TEAM_ASSIGNMENT_ACTION = 'ADMIN_CARE_TEAM_ASSIGNMENT';
+
 /**
- * Care-team membership. ADMINs and the patient's own care coordinator manage it; a change takes
- * effect on the next request and, through an access-change message, on live subscriptions at once.
+ * Care-team membership. The patient's own care coordinator manages it. Separation of duties keeps
+ * ADMINs (who create accounts) from joining clinicians to teams: an ADMIN may only give a team
+ * without an active coordinator its CARE_COORDINATOR (a patient an ADMIN registered, or whose
+ * coordinator left), audited and raised as a compliance event; it may remove members (taking
+ * access away). A change takes effect on the next request and, through an access-change message,
+ * on live subscriptions at once.
  */
 export class CareTeamService {
   constructor(private readonly ctx: RequestContext) {}
@@ -33,6 +40,7 @@ export class CareTeamService {
     if (user.role !== role) throw BadInputError.field('role', "role must match the user's own role in the tenant.");
     const existing = await this.ctx.em.findOne(CareTeamMember, { patientId: pid, userId: uid, removedAt: null });
     if (existing) throw ConflictError.alreadyOnCareTeam();
+    if (actor.role === 'ADMIN') await this.requireAdminMayAssign(pid, role);
     const member = this.ctx.em.create(CareTeamMember, {
       id: crypto.randomUUID(),
       tenantId: actor.tenantId,
@@ -42,8 +50,35 @@ export class CareTeamService {
       assignedBy: actor.userId,
     });
     await this.ctx.em.flush();
+    if (actor.role === 'ADMIN') await this.auditAdminAssignment(pid, user.id, role);
     await this.announce({ type: 'CARE_TEAM', patientId: pid, userId: uid });
     return { member, displayName: user.displayName };
+  }
+
+  /** Refuses an ADMIN's assignment unless it gives a team without an active coordinator its coordinator. */
+  private async requireAdminMayAssign(patientId: string, role: ClinicalRole): Promise<void> {
+    if (role !== 'CARE_COORDINATOR') throw ForbiddenError.careTeamSeparationOfDuties('role');
+    const coordinators = await this.ctx.em.count(CareTeamMember, { patientId, role: 'CARE_COORDINATOR', removedAt: null });
+    if (coordinators > 0) throw ForbiddenError.careTeamSeparationOfDuties('patientId');
+  }
+
+  private async auditAdminAssignment(patientId: string, userId: string, role: ClinicalRole): Promise<void> {
+    const actor = this.ctx.access.requireActor();
+    await this.ctx.services.audit.append([
+      {
+        tenantId: actor.tenantId,
+        actor: { type: 'USER', userId: actor.userId, role: actor.role, sessionId: actor.sessionId ?? null },
+        patientId,
+        action: ADMIN_CARE_TEAM_ASSIGNMENT_ACTION,
+        fields: [],
+        purpose: 'OPERATIONS',
+        outcome: 'ALLOWED',
+        requestId: this.ctx.requestId,
+        clientIp: this.ctx.clientIp,
+        userAgent: this.ctx.userAgent,
+        details: { targetUserId: userId, targetRole: role },
+      },
+    ]);
   }
 
   /** Ends a clinician's membership; returns true. Live subscriptions stop delivering at once. */

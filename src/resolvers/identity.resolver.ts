@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { SignedIn } from '../auth/session.service.js';
-import { createUser } from '../auth/user.service.js';
+import { AccountAdministrationService } from '../auth/account-administration.service.js';
 import { PatientService } from '../care/patient.service.js';
 import type { RequestContext } from '../context.js';
 import { User } from '../db/entities/index.js';
@@ -66,12 +66,13 @@ export class IdentityResolver {
     return own ? new PatientView(own, ctx.services.now()) : null;
   }
 
-  @Mutation(() => UserView, { description: "Creates a user in the caller's tenant (ADMIN only)." })
+  @Mutation(() => UserView, {
+    description:
+      "Creates a user in the caller's tenant (ADMIN only). The password must pass the password policy (BAD_USER_INPUT on input.password with extensions.reason TOO_SHORT, TOO_LONG, COMMON, PATTERN or CONTEXT). Creating a clinical account raises an ADMIN_CLINICAL_PROVISIONING compliance event.",
+  })
   @Auth.roles(['ADMIN'], 'ACCOUNT')
   async createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: RequestContext): Promise<UserView> {
-    const actor = ctx.access.requireActor();
-    const user = await createUser(ctx.em, { ...input, tenantId: actor.tenantId });
-    return new UserView(user);
+    return new UserView(await new AccountAdministrationService(ctx).create(input));
   }
 }
 

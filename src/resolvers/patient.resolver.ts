@@ -59,7 +59,10 @@ export class PatientResolver {
     return new InfantView(await new PatientService(ctx).addInfant(patientId, input));
   }
 
-  @Mutation(() => CareTeamMemberView, { description: "Adds a clinician to a patient's care team (her CARE_COORDINATOR, or an ADMIN)." })
+  @Mutation(() => CareTeamMemberView, {
+    description:
+      "Adds a clinician to a patient's care team (her CARE_COORDINATOR). Separation of duties: an ADMIN may only add a CARE_COORDINATOR to a team that has none (FORBIDDEN otherwise), which raises an ADMIN_CLINICAL_PROVISIONING compliance event.",
+  })
   @Auth.roles(['CARE_COORDINATOR', 'ADMIN'], 'CARE_TEAM')
   async assignCareTeamMember(
     @Arg('patientId', () => ID) patientId: string,

@@ -169,13 +169,15 @@ const OPERATIONS: Operation[] = [
     run: request('query($u: ID!) { preKeyBundles(userId: $u) { deviceId } }', (t) => ({ u: t.patient.user!.id })),
   },
   {
-    // The tenant's ADMIN manages every team; a coordinator the teams she is on (break-glass does not make her a manager).
+    // A coordinator manages the teams she is on (break-glass does not make her a manager). Separation of duties: the
+    // tenant's ADMIN may not put a midwife on a team (it may only give a team without one its coordinator).
     name: 'assignCareTeamMember + removeCareTeamMember', covers: ['Mutation.assignCareTeamMember', 'Mutation.removeCareTeamMember'],
-    expected: (role, situation) => (situation !== 'OTHER_TENANT' && (role === 'ADMIN' || ON_TEAM.has(situation)) ? 'ALLOWED' : 'NOT_FOUND'),
+    expected: (role, situation) => (situation === 'OTHER_TENANT' ? 'NOT_FOUND' : role === 'ADMIN' ? 'FORBIDDEN' : ON_TEAM.has(situation) ? 'ALLOWED' : 'NOT_FOUND'),
     run: async (url, caller, t) => {
       const spare = spares.get(caller.role) ?? spares.get('ADMIN')!;
       const vars = { p: t.patient.id, u: spare.id };
       const assigned = outcomeOf(await gql(url, 'mutation($p: ID!, $u: ID!) { assignCareTeamMember(patientId: $p, userId: $u, role: MIDWIFE) { id } }', vars, caller.token));
+      if (assigned.outcome === 'FORBIDDEN') return assigned;
       const removed = outcomeOf(await gql(url, 'mutation($p: ID!, $u: ID!) { removeCareTeamMember(patientId: $p, userId: $u) }', vars, caller.token));
       if (assigned.outcome !== removed.outcome) return { outcome: `assign ${assigned.outcome}, remove ${removed.outcome}` as Outcome, body: assigned.body + removed.body };
       return { outcome: assigned.outcome, body: assigned.body + removed.body };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
 import { AccessTokenIssuer, bearerToken } from '../../src/auth/tokens.js';
 
 const user = { id: '6d1c4b62-9a0e-4c37-bc34-7d4b7b0f1a10', tenantId: '0b9c8a4e-1f1e-4e62-9a2c-0d3e9b8f7a61', role: 'MIDWIFE' as const };
@@ -33,6 +34,23 @@ describe('AccessTokenIssuer', () => {
     expect(await a.verify(`${h}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${s}`)).toBeNull();
   });
 
+  it('rejects a correctly signed token whose exp lies beyond the configured lifetime after its iat', async () => {
+    const now = 1_700_000_000_000;
+    const issuer = new AccessTokenIssuer('k1', { k1: secret }, 900, () => now);
+    const iat = now / 1000 - 10;
+    expect(await issuer.verify(await signed({ iat, exp: iat + 900 }))).toMatchObject({ userId: user.id });
+    expect(await issuer.verify(await signed({ iat, exp: iat + 901 }))).toBeNull();
+    expect(await issuer.verify(await signed({ iat, exp: iat + 365 * 86_400 }))).toBeNull();
+  });
+
+  it('rejects a token issued in the future beyond the clock skew, and one without iat', async () => {
+    const now = 1_700_000_000_000;
+    const issuer = new AccessTokenIssuer('k1', { k1: secret }, 900, () => now);
+    expect(await issuer.verify(await signed({ iat: now / 1000 + 30, exp: now / 1000 + 300 }))).toMatchObject({ userId: user.id });
+    expect(await issuer.verify(await signed({ iat: now / 1000 + 120, exp: now / 1000 + 600 }))).toBeNull();
+    expect(await issuer.verify(await signed({ iat: null, exp: now / 1000 + 600 }))).toBeNull();
+  });
+
   it('verifies tokens of a previous key during rotation', async () => {
     const old = new AccessTokenIssuer('k1', { k1: secret }, 900);
     const rotated = new AccessTokenIssuer('k2', { k1: secret, k2: 'u'.repeat(40) }, 900);
@@ -47,3 +65,16 @@ describe('AccessTokenIssuer', () => {
     expect(bearerToken(undefined)).toBeNull();
   });
 });
+
+/** A token signed with the test secret the way the issuer signs, with the given `iat` (null: none) and `exp`. */
+function signed(times: { iat: number | null; exp: number }): Promise<string> {
+  const jwt = new SignJWT({ tid: user.tenantId, role: user.role })
+    .setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'at+jwt' })
+    .setSubject(user.id)
+    .setIssuer('cradle')
+    .setAudience('cradle-api')
+    .setExpirationTime(times.exp)
+    .setJti(crypto.randomUUID());
+  if (times.iat !== null) jwt.setIssuedAt(times.iat);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

@@ -33,7 +33,7 @@ export interface PatientOptions {
   readonly infant?: { readonly givenName: string; readonly birthWeightGrams: number };
 }
 
-export const TEST_PASSWORD = 'correct horse battery staple';
+export const TEST_PASSWORD = 'amber lantern quietly folds';
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;

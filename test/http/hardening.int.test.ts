@@ -189,7 +189,7 @@ describe('CSRF prevention', () => {
   let ts: TestServer;
   let tenant: TestTenant;
   const email = 'csrf-victim@test.example';
-  const createUser = `mutation { createUser(input: { email: "${email}", password: "correct horse battery staple", role: MIDWIFE, displayName: "CSRF" }) { id } }`;
+  const createUser = `mutation { createUser(input: { email: "${email}", password: "amber lantern quietly folds", role: MIDWIFE, displayName: "CSRF" }) { id } }`;
 
   beforeAll(async () => {
     ts = await startTestServer();
@@ -200,7 +200,7 @@ describe('CSRF prevention', () => {
   });
 
   async function userWasCreated(): Promise<boolean> {
-    const res = await gql(ts.url, `mutation { login(email: "${email}", password: "correct horse battery staple") { accessToken } }`);
+    const res = await gql(ts.url, `mutation { login(email: "${email}", password: "amber lantern quietly folds") { accessToken } }`);
     return Boolean(res.data);
   }
 

@@ -126,6 +126,29 @@ describe('identity: login, me and createUser', () => {
     }
   });
 
+  it("answers another tenant's ADMIN creating an address taken in this tenant as for a fresh address, not CONFLICT (no cross-tenant account oracle)", async () => {
+    const otherTenant = await TestTenant.create(ts, 'Other Clinic');
+    const taken = coordinator.email;
+    const fresh = freshEmail('fresh');
+    const forFresh = await createUser({ email: fresh, password: 'other clinic own passphrase', role: 'MIDWIFE', displayName: 'Fresh' }, otherTenant.admin.token);
+    const forTaken = await createUser({ email: taken, password: 'other clinic own passphrase', role: 'MIDWIFE', displayName: 'Namesake' }, otherTenant.admin.token);
+    expect(forTaken.errors).toBeUndefined();
+    expect(forFresh.errors).toBeUndefined();
+    expect(forTaken.data!.createUser).toMatchObject({ email: taken, tenantId: otherTenant.id, role: 'MIDWIFE' });
+    const again = await createUser({ email: taken.toUpperCase(), password: 'other clinic own passphrase', role: 'MIDWIFE', displayName: 'Twice' }, otherTenant.admin.token);
+    expect(errorOf(again)).toEqual({ code: 'CONFLICT', field: 'input.email' });
+    expect((await login(taken, TEST_PASSWORD)).data!.login.user).toEqual({ id: coordinator.id, role: 'CARE_COORDINATOR', tenantId: tenant.id });
+    expect((await login(taken, 'other clinic own passphrase')).data!.login.user).toEqual({ id: forTaken.data!.createUser.id, role: 'MIDWIFE', tenantId: otherTenant.id });
+  });
+
+  it('signs an address with the same password in two tenants in to neither (UNAUTHENTICATED), and each with its own password', async () => {
+    const otherTenant = await TestTenant.create(ts, 'Third Clinic');
+    const email = freshEmail('twice');
+    await gqlOk(ts.url, CREATE_USER, { input: { email, password: 'shared between clinics', role: 'MIDWIFE', displayName: 'One' } }, tenant.admin.token);
+    await gqlOk(ts.url, CREATE_USER, { input: { email, password: 'shared between clinics', role: 'MIDWIFE', displayName: 'Two' } }, otherTenant.admin.token);
+    expect(errorOf(await login(email, 'shared between clinics')).code).toBe('UNAUTHENTICATED');
+  });
+
   it('answers a password shorter than 12 characters with BAD_USER_INPUT on input.password', async () => {
     const email = freshEmail('short');
     const res = await createUser({ email, password: 'elevenchars', role: 'MIDWIFE', displayName: 'Short' }, tenant.admin.token);
@@ -133,6 +156,33 @@ describe('identity: login, me and createUser', () => {
     expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.password' });
     expect(res.errors![0]!.message).not.toContain('elevenchars');
     expect(errorOf(await login(email, 'elevenchars')).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses common, patterned and self-derived passwords with BAD_USER_INPUT on input.password and a reason, creating nothing', async () => {
+    const cases = [
+      ['aaaaaaaaaaaa', 'PATTERN'],
+      ['abcdefghijklmnop', 'PATTERN'],
+      ['Password2026!', 'COMMON'],
+      ['iloveyou12345', 'COMMON'],
+      ['cradle-cradle-1', 'CONTEXT'],
+      ['cradle-2026-x', 'CONTEXT'],
+    ] as const;
+    for (const [password, reason] of cases) {
+      const email = freshEmail('weak');
+      const res = await createUser({ email, password, role: 'MIDWIFE', displayName: 'Weak' }, tenant.admin.token);
+      expect(res.data ?? null).toBeNull();
+      expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.password', reason });
+      expect(res.errors![0]!.message).not.toContain(password);
+      expect(errorOf(await login(email, password)).code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('accepts a long passphrase in another script, and signs in with it typed in another Unicode form (NFKC)', async () => {
+    const email = freshEmail('unicode');
+    const composed = 'caf\u00e9 des \u00e9toiles filantes';
+    await gqlOk(ts.url, CREATE_USER, { input: { email, password: composed.normalize('NFD'), role: 'MIDWIFE', displayName: 'Unicode' } }, tenant.admin.token);
+    expect(errorOf(await login(email, composed)).code).toBeUndefined();
+    expect(errorOf(await login(email, composed.normalize('NFD'))).code).toBeUndefined();
   });
 
   it('signs in whatever the letter case and surrounding spaces of the e-mail address', async () => {

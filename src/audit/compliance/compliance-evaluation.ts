@@ -86,6 +86,7 @@ export class RuleEvaluation {
     for (const row of rows) {
       if (row.action === 'LOGIN' && row.outcome === 'DENIED' && row.actor_type === 'USER') await this.failedLogins(row);
       if (row.action === 'EMERGENCY_ACCESS_REQUESTED') await this.breakGlass(row);
+      if (row.action === 'ACCOUNT_CREATED' || row.action === 'ADMIN_CARE_TEAM_ASSIGNMENT') await this.adminProvisioning(row);
       if (!ACCESSES.has(row.action) || row.outcome !== 'ALLOWED' || row.actor_type !== 'USER' || !row.patient_id) continue;
       lastOfActor.set(row.actor_id, row);
       if (row.request_id) {
@@ -274,6 +275,15 @@ export class RuleEvaluation {
   private async breakGlass(row: StreamRow): Promise<void> {
     const details = typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, unknown>) : row.details;
     await this.raise('BREAK_GLASS', row, { emergencyAccessId: typeof details['emergencyAccessId'] === 'string' ? details['emergencyAccessId'] : null });
+  }
+
+  /** Raises ADMIN_CLINICAL_PROVISIONING for an ADMIN's clinical account creation or care-team coordinator assignment. */
+  private async adminProvisioning(row: StreamRow): Promise<void> {
+    const details = typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, unknown>) : row.details;
+    const targetRole = typeof details['targetRole'] === 'string' ? details['targetRole'] : '';
+    if (row.actor_role !== 'ADMIN' || row.outcome !== 'ALLOWED' || !CLINICAL.has(targetRole)) return;
+    const targetUserId = typeof details['targetUserId'] === 'string' ? details['targetUserId'] : null;
+    await this.raise('ADMIN_CLINICAL_PROVISIONING', row, { step: row.action, targetUserId, targetRole });
   }
 
   /** Raises OUTSIDE_USUAL_HOURS if due; returns whether the baseline rules it out for the whole hour (no history to speak of, or a usual hour). */

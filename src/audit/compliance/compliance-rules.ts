@@ -8,9 +8,19 @@ import { BadInputError } from '../../errors.js';
  * - `MANY_PATIENTS`: a user touches `manyPatients` distinct patients within `manyPatientsWindowMinutes`;
  * - `BULK_EXPORT`: one operation touches `bulkExportRecords` patients' records;
  * - `BREAK_GLASS`: every break-glass emergency access;
- * - `NEVER_ON_CARE_TEAM`: a clinician accesses a patient whose care team she has never been on.
+ * - `NEVER_ON_CARE_TEAM`: a clinician accesses a patient whose care team she has never been on;
+ * - `ADMIN_CLINICAL_PROVISIONING`: an ADMIN creates a clinical account or gives a care team its
+ *   coordinator (separation of duties: the steps by which an ADMIN could reach clinical data).
  */
-export const COMPLIANCE_RULES = ['REPEATED_FAILED_LOGINS', 'OUTSIDE_USUAL_HOURS', 'MANY_PATIENTS', 'BULK_EXPORT', 'BREAK_GLASS', 'NEVER_ON_CARE_TEAM'] as const;
+export const COMPLIANCE_RULES = [
+  'REPEATED_FAILED_LOGINS',
+  'OUTSIDE_USUAL_HOURS',
+  'MANY_PATIENTS',
+  'BULK_EXPORT',
+  'BREAK_GLASS',
+  'NEVER_ON_CARE_TEAM',
+  'ADMIN_CLINICAL_PROVISIONING',
+] as const;
 /** One of {@link COMPLIANCE_RULES}. */
 export type ComplianceRule = (typeof COMPLIANCE_RULES)[number];
 

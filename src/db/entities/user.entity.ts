@@ -30,19 +30,21 @@ export const CLINICAL_ROLES = [
 export type ClinicalRole = (typeof CLINICAL_ROLES)[number];
 
 /**
- * A person who signs in. E-mail addresses are unique across the installation (login has no tenant
- * field). E-mail and display name (a patient's is her name) are encrypted at rest; `emailIndex`,
- * the e-mail's installation-wide keyed blind index written by the encrypting driver, carries the
- * uniqueness and the sign-in lookup.
+ * A person who signs in. E-mail addresses are unique per tenant (so no answer about an address
+ * crosses tenants); sign-in, which has no tenant field, tries each account with the address. E-mail
+ * and display name (a patient's is her name) are encrypted at rest; `emailIndex`, the e-mail's
+ * installation-wide keyed blind index written by the encrypting driver, carries the uniqueness
+ * (with the tenant) and the sign-in lookup.
  */
 export const UserEntity = defineEntity({
   name: 'User',
   tableName: 'app_user',
+  uniques: [{ properties: ['tenantId', 'emailIndex'] }],
   properties: {
     id: p.uuid().primary(),
     tenantId: p.uuid().index(),
     email: p.string().type(EncryptedTextType),
-    emailIndex: p.string().columnType('text').nullable().unique().hidden(),
+    emailIndex: p.string().columnType('text').nullable().index().hidden(),
     passwordHash: p.string().length(200),
     role: p.enum(() => [...ROLES]).columnType('text'),
     displayName: p.string().type(EncryptedTextType),

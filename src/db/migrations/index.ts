@@ -20,6 +20,7 @@ import { Migration20261203200000AuditActorHours } from './20261203200000-audit-a
 import { Migration20261204040000AuditActorPatients } from './20261204040000-audit-actor-patients.js';
 import { Migration20261204050000AuditRequestSeqIndex } from './20261204050000-audit-request-seq-index.js';
 import { Migration20261207010000AlertCategories } from './20261207010000-alert-categories.js';
+import { Migration20261207010100EmailUniquePerTenant } from './20261207010100-email-unique-per-tenant.js';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered from files) so the same list
@@ -48,4 +49,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204040000AuditActorPatients', class: Migration20261204040000AuditActorPatients },
   { name: 'Migration20261204050000AuditRequestSeqIndex', class: Migration20261204050000AuditRequestSeqIndex },
   { name: 'Migration20261207010000AlertCategories', class: Migration20261207010000AlertCategories },
+  { name: 'Migration20261207010100EmailUniquePerTenant', class: Migration20261207010100EmailUniquePerTenant },
 ];
