@@ -46,7 +46,17 @@ interface TenantRoom {
   relevance: RelevanceTable;
   /** Events received in this turn of the event loop, loaded together in one query. */
   batch: PublishedEvent[];
+  /**
+   * Access steps queued but not yet applied (see `LiveFeed.accessStep`), by the patient they
+   * concern, or under {@link EVERY_PATIENT} for a step that concerns all of them (role permissions,
+   * routing). While one is pending, the grants and routing in memory are not yet what the step
+   * will leave, so an event it concerns cannot be judged on arrival.
+   */
+  readonly pendingAccess: Map<string, number>;
 }
+
+/** The key of {@link TenantRoom.pendingAccess} for a step that concerns every patient. */
+const EVERY_PATIENT = '*';
 
 /**
  * Delivers committed status updates and alert changes to the live subscribers on this instance
@@ -117,7 +127,7 @@ export class LiveFeed {
         } else if (grant.reviewAt! <= now) {
           byPatient.delete(patientId);
           subscription.revoke(patientId);
-          this.inOrder(room, () => this.recheck([subscription], patientId));
+          this.accessStep(room, patientId, () => this.recheck([subscription], patientId));
         }
       }
       if (byPatient.size === 0) this.reviews.delete(subscription);
@@ -199,7 +209,7 @@ export class LiveFeed {
   private roomOf(tenantId: string): TenantRoom {
     const existing = this.rooms.get(tenantId);
     if (existing) return existing;
-    const room: TenantRoom = { tenantId, subscribers: new Set(), index: new GrantIndex(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [] };
+    const room: TenantRoom = { tenantId, subscribers: new Set(), index: new GrantIndex(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [], pendingAccess: new Map() };
     (room as { joined: Promise<unknown> }).joined = Promise.all([
       this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => this.onEvent(room, message)).then((u) => room.unsubscribes.push(u)),
       this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => this.onAccessChange(tenantId, room, message)).then((u) => room.unsubscribes.push(u)),
@@ -264,7 +274,11 @@ export class LiveFeed {
       return;
     }
     const pending = room.batch.length;
-    for (const event of events) if (this.hasRecipient(room, event)) room.batch.push(event);
+    if (room.pendingAccess.size === 0) {
+      for (const event of events) if (this.hasRecipient(room, event)) room.batch.push(event);
+    } else {
+      for (const event of events) if (this.awaitsAccess(room, event) || this.hasRecipient(room, event)) room.batch.push(event);
+    }
     // Events arriving in the same turn are loaded with one query; yielding to I/O between batches
     // keeps a burst from starving the sockets.
     if (pending === 0 && room.batch.length > 0) setImmediate(() => this.flushBatch(room));
@@ -283,6 +297,33 @@ export class LiveFeed {
   private hasRecipient(room: TenantRoom, event: PublishedEvent): boolean {
     for (const s of room.index.of(event.patientId)) if (receives(s, event)) return true;
     return false;
+  }
+
+  /**
+   * Whether an event concerns an access step still pending: it is then kept, and its recipients
+   * are decided at delivery (`flushBatch` runs after the step), since a grant dropped at once by the
+   * change may be given back by the step's lookup.
+   */
+  private awaitsAccess(room: TenantRoom, event: PublishedEvent): boolean {
+    return room.pendingAccess.has(EVERY_PATIENT) || room.pendingAccess.has(event.patientId);
+  }
+
+  /**
+   * Queues an access step (a grant lookup or a routing reload) in order, counted as pending for
+   * `patientId` (or every patient) from now until it has been applied; see {@link awaitsAccess}.
+   */
+  private accessStep(room: TenantRoom, patientId: string, step: () => Promise<void>): void {
+    const pending = room.pendingAccess;
+    pending.set(patientId, (pending.get(patientId) ?? 0) + 1);
+    this.inOrder(room, async () => {
+      try {
+        await step();
+      } finally {
+        const left = pending.get(patientId)! - 1;
+        if (left === 0) pending.delete(patientId);
+        else pending.set(patientId, left);
+      }
+    });
   }
 
   /** Loads the batched events' updates and alert steps at once and hands them over in arrival order. */
@@ -344,7 +385,9 @@ export class LiveFeed {
 
   /**
    * Applies an access change: the affected grant is dropped at once (nothing more is delivered),
-   * then looked up again, so a subscriber who still has access keeps receiving.
+   * then looked up again, so a subscriber who still has access keeps receiving. Events about the
+   * patients concerned that arrive before the lookup is done are kept and judged after it (see
+   * `accessStep`), so they reach whoever is still entitled, and only them.
    */
   private onAccessChange(tenantId: string, room: TenantRoom, message: string): void {
     let change: AccessChange;
@@ -356,7 +399,7 @@ export class LiveFeed {
     // Events that arrived before this change go first.
     this.flushBatch(room);
     if (change.type === 'ROUTING') {
-      this.inOrder(room, async () => {
+      this.accessStep(room, EVERY_PATIENT, async () => {
         room.relevance = await this.loadRelevance(tenantId);
       });
       return;
@@ -367,7 +410,7 @@ export class LiveFeed {
       for (const subscriber of everyone) {
         subscriber.revokeAll();
       }
-      this.inOrder(room, () => this.regrantAll(everyone));
+      this.accessStep(room, EVERY_PATIENT, () => this.regrantAll(everyone));
       return;
     }
     const affected = [...room.subscribers].filter(
@@ -376,8 +419,9 @@ export class LiveFeed {
     for (const subscriber of affected) {
       subscriber.revoke(change.patientId);
     }
+    if (affected.length === 0) return;
     const { patientId } = change;
-    this.inOrder(room, () => this.recheck(affected, patientId));
+    this.accessStep(room, patientId, () => this.recheck(affected, patientId));
   }
 
   /** Looks every grant of these subscribers up again (after the tenant's role permissions changed). */
