@@ -126,6 +126,25 @@ describe('live feed during an access change', () => {
     expect([...midwifeLive.errors, ...lactationLive.errors]).toEqual([]);
   });
 
+  it('delivers an update that arrived just before a consent change, and was still loading, to the clinician whose access did not change, and nothing to the one whose consent was revoked', async () => {
+    const { tenant, midwife, lactation, patient } = await clinic();
+    const consent = await gqlOk<{ grantConsent: { id: string } }>(
+      ts.url, GRANT, { input: { patientId: patient.id, type: 'DATA_SHARING', categories: ['MENTAL_HEALTH'], version: 'v1' } }, patient.user!.token,
+    );
+    const mood = await committedBeforeSubscribing(() => logMood(ts.url, patient, 2));
+    const midwifeLive = await subscribeLive(ts, connect(midwife), PATIENT_UPDATES, { kinds: ['MOOD'] });
+    const lactationLive = await subscribeLive(ts, connect(lactation), PATIENT_UPDATES, { kinds: ['MOOD', 'FEEDING'] });
+
+    await gqlOk(ts.url, REVOKE, { id: consent.grantConsent.id }, patient.user!.token);
+    await announceWithEvents(tenant, { type: 'CARE_TEAM', patientId: patient.id, userId: null }, [eventOf(tenant, patient, mood, 'MOOD')], true);
+
+    const next = await receiveNext(midwifeLive, () => logMood(ts.url, patient, 3));
+    expect(receivedIds(midwifeLive)).toEqual([mood.id, next.id]);
+    const feeding = await receiveNext(lactationLive, () => logFeeding(ts.url, patient));
+    expect(receivedIds(lactationLive)).toEqual([feeding.id]);
+    expect([...midwifeLive.errors, ...lactationLive.errors]).toEqual([]);
+  });
+
   it('delivers an update arriving during a role-permissions change to the role it still concerns, and nothing to the role that lost its category', async () => {
     const { tenant, midwife, lactation, patient } = await clinic();
     const feeding = await committedBeforeSubscribing(() => logFeeding(ts.url, patient));
