@@ -15,6 +15,7 @@ export type { LiveFilter, LiveItem, LiveStream } from './live-subscription.js';
 import { Channels, type EventBus } from './event-bus.js';
 import type { LiveMetrics } from './live-metrics.js';
 import type { PublishedEvent } from './outbox-relay.js';
+import { PendingAccess } from './pending-access.js';
 import { DEFAULT_RELEVANCE, relevanceTable, type RelevanceTable } from './relevance.js';
 
 /**
@@ -46,6 +47,8 @@ interface TenantRoom {
   relevance: RelevanceTable;
   /** Events received in this turn of the event loop, loaded together in one query. */
   batch: PublishedEvent[];
+  /** Access steps queued but not yet applied, and the deliveries waiting for them (see `LiveFeed.accessStep`). */
+  readonly pendingAccess: PendingAccess;
 }
 
 /**
@@ -117,7 +120,7 @@ export class LiveFeed {
         } else if (grant.reviewAt! <= now) {
           byPatient.delete(patientId);
           subscription.revoke(patientId);
-          this.inOrder(room, () => this.recheck([subscription], patientId));
+          this.accessStep(room, patientId, () => this.recheck([subscription], patientId));
         }
       }
       if (byPatient.size === 0) this.reviews.delete(subscription);
@@ -199,7 +202,7 @@ export class LiveFeed {
   private roomOf(tenantId: string): TenantRoom {
     const existing = this.rooms.get(tenantId);
     if (existing) return existing;
-    const room: TenantRoom = { tenantId, subscribers: new Set(), index: new GrantIndex(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [] };
+    const room: TenantRoom = { tenantId, subscribers: new Set(), index: new GrantIndex(), joined: Promise.resolve(), unsubscribes: [], tail: Promise.resolve(), relevance: DEFAULT_RELEVANCE, batch: [], pendingAccess: new PendingAccess() };
     (room as { joined: Promise<unknown> }).joined = Promise.all([
       this.bus.subscribe(Channels.tenantEvents(tenantId), (message) => this.onEvent(room, message)).then((u) => room.unsubscribes.push(u)),
       this.bus.subscribe(Channels.tenantAccess(tenantId), (message) => this.onAccessChange(tenantId, room, message)).then((u) => room.unsubscribes.push(u)),
@@ -264,7 +267,13 @@ export class LiveFeed {
       return;
     }
     const pending = room.batch.length;
-    for (const event of events) if (this.hasRecipient(room, event)) room.batch.push(event);
+    const pendingAccess = room.pendingAccess;
+    if (pendingAccess.settled) {
+      for (const event of events) if (this.hasRecipient(room, event)) room.batch.push(event);
+    } else {
+      // A pending access step may give back a grant it dropped: what it concerns is judged after it.
+      for (const event of events) if (pendingAccess.concerns(event.patientId) || this.hasRecipient(room, event)) room.batch.push(event);
+    }
     // Events arriving in the same turn are loaded with one query; yielding to I/O between batches
     // keeps a burst from starving the sockets.
     if (pending === 0 && room.batch.length > 0) setImmediate(() => this.flushBatch(room));
@@ -283,6 +292,23 @@ export class LiveFeed {
   private hasRecipient(room: TenantRoom, event: PublishedEvent): boolean {
     for (const s of room.index.of(event.patientId)) if (receives(s, event)) return true;
     return false;
+  }
+
+  /**
+   * Queues an access step (a grant lookup or a routing reload) in order, pending for `patientId`
+   * (`null`: every patient) from now until it has been applied. Meanwhile, events it concerns are
+   * kept on arrival, and deliveries queued before it that it concerns wait for it (see
+   * `PendingAccess`): both are decided by the grants and routing it leaves.
+   */
+  private accessStep(room: TenantRoom, patientId: string | null, step: () => Promise<void>): void {
+    room.pendingAccess.begin(patientId);
+    this.inOrder(room, async () => {
+      try {
+        await step();
+      } finally {
+        room.pendingAccess.end(patientId);
+      }
+    });
   }
 
   /** Loads the batched events' updates and alert steps at once and hands them over in arrival order. */
@@ -305,30 +331,49 @@ export class LiveFeed {
     });
     this.inOrder(room, async () => {
       const loaded = await loading;
-      const rows = new Map((loaded ?? []).map((row) => [row.id, row]));
+      const rows = loaded === null ? null : new Map(loaded.map((row) => [row.id, row]));
       const alerts = await loadingAlerts;
       const now = Date.now();
+      const pendingAccess = room.pendingAccess;
+      // Access may have changed while the rows loaded, or be changing: each subscriber is checked
+      // when the delivery runs, after any pending access step that concerns the event.
       for (const event of events) {
-        if ((event.type === 'ALERT_CHANGED' ? alerts : loaded) === null) {
-          for (const subscriber of this.recipientsOf(room, event)) this.catchUp(event.tenantId, subscriber);
-          continue;
-        }
-        if (event.type === 'ALERT_CHANGED') {
-          this.deliverAlert(room, event, alerts!.get(event.seq), now);
-          continue;
-        }
-        const row = rows.get(event.subjectId);
-        if (!row || row.tenantId !== room.tenantId || row.tenantId !== event.tenantId) continue;
-        // Access may have changed while the rows loaded: check each subscriber now.
-        const recipients = this.recipientsOf(room, event);
-        if (recipients.length === 0) continue;
-        const view = new StatusUpdateView(row);
-        for (const subscriber of recipients) subscriber.offer(event.seq, { cursor: view.cursor, update: view });
-        this.metrics.eventsDelivered.inc({ kind: event.kind }, recipients.length);
-        const lagSeconds = Math.max(0, now - event.committedAt) / 1000;
-        for (let i = 0; i < recipients.length; i++) this.metrics.deliveryLag.observe(lagSeconds);
+        if (pendingAccess.settled) this.deliverLoaded(room, event, rows, alerts, now);
+        else pendingAccess.deliver(event.patientId, () => this.deliverLoaded(room, event, rows, alerts, Date.now()));
       }
     });
+  }
+
+  /**
+   * Hands one event of a loaded batch to the subscribers entitled to it now; if its batch could not
+   * be loaded (`null`), they catch up from the database instead.
+   */
+  private deliverLoaded(
+    room: TenantRoom,
+    event: PublishedEvent,
+    rows: ReadonlyMap<string, StatusUpdate> | null,
+    alerts: ReadonlyMap<number, LoadedAlertEvent> | null,
+    now: number,
+  ): void {
+    if ((event.type === 'ALERT_CHANGED' ? alerts : rows) === null) {
+      for (const subscriber of this.recipientsOf(room, event)) this.catchUp(event.tenantId, subscriber);
+    } else if (event.type === 'ALERT_CHANGED') {
+      this.deliverAlert(room, event, alerts!.get(event.seq), now);
+    } else {
+      this.deliverUpdate(room, event, rows!.get(event.subjectId), now);
+    }
+  }
+
+  /** Hands one loaded status update to the subscribers entitled to it now. */
+  private deliverUpdate(room: TenantRoom, event: PublishedEvent, row: StatusUpdate | undefined, now: number): void {
+    if (!row || row.tenantId !== room.tenantId || row.tenantId !== event.tenantId) return;
+    const recipients = this.recipientsOf(room, event);
+    if (recipients.length === 0) return;
+    const view = new StatusUpdateView(row);
+    for (const subscriber of recipients) subscriber.offer(event.seq, { cursor: view.cursor, update: view });
+    this.metrics.eventsDelivered.inc({ kind: event.kind }, recipients.length);
+    const lagSeconds = Math.max(0, now - event.committedAt) / 1000;
+    for (let i = 0; i < recipients.length; i++) this.metrics.deliveryLag.observe(lagSeconds);
   }
 
   /** Hands one loaded alert change to the alerts subscribers it concerns (checked now, after loading). */
@@ -344,7 +389,10 @@ export class LiveFeed {
 
   /**
    * Applies an access change: the affected grant is dropped at once (nothing more is delivered),
-   * then looked up again, so a subscriber who still has access keeps receiving.
+   * then looked up again, so a subscriber who still has access keeps receiving. Events about the
+   * patients concerned that arrive before the lookup is done, or are still loading when the change
+   * arrives, are judged after it (see `accessStep`), so they reach whoever is still entitled, and
+   * only them.
    */
   private onAccessChange(tenantId: string, room: TenantRoom, message: string): void {
     let change: AccessChange;
@@ -356,7 +404,7 @@ export class LiveFeed {
     // Events that arrived before this change go first.
     this.flushBatch(room);
     if (change.type === 'ROUTING') {
-      this.inOrder(room, async () => {
+      this.accessStep(room, null, async () => {
         room.relevance = await this.loadRelevance(tenantId);
       });
       return;
@@ -367,7 +415,7 @@ export class LiveFeed {
       for (const subscriber of everyone) {
         subscriber.revokeAll();
       }
-      this.inOrder(room, () => this.regrantAll(everyone));
+      this.accessStep(room, null, () => this.regrantAll(everyone));
       return;
     }
     const affected = [...room.subscribers].filter(
@@ -376,8 +424,9 @@ export class LiveFeed {
     for (const subscriber of affected) {
       subscriber.revoke(change.patientId);
     }
+    if (affected.length === 0) return;
     const { patientId } = change;
-    this.inOrder(room, () => this.recheck(affected, patientId));
+    this.accessStep(room, patientId, () => this.recheck(affected, patientId));
   }
 
   /** Looks every grant of these subscribers up again (after the tenant's role permissions changed). */
