@@ -149,7 +149,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   let feed: LiveFeed | null = null;
   const metrics = new LiveMetrics(() => feed?.subscriptionCount ?? 0);
   if (config.metrics.port !== null) registerProcessMetrics(metrics.registry);
-  const tracing = config.tracing ? new RequestTracing(config.tracing) : null;
+  const tracing = config.tracing ? new RequestTracing(config.tracing, logger) : null;
   const telemetry = new OperationTelemetry(new RequestMetrics(metrics.registry), tracing);
   const relay = new OutboxRelay(database.orm, bus, logger, config.relayPollMs, metrics);
   feed = new LiveFeed(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, metrics, now);

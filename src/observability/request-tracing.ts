@@ -3,7 +3,14 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from '../config.js';
+import type { AppLogger } from '../logger.js';
 import type { OperationOutcome } from './request-metrics.js';
+
+/**
+ * Longest one export may take, in milliseconds: a collector that does not answer delays shutdown
+ * by at most this much (the SDK's default is 30 s), and its spans are dropped.
+ */
+const EXPORT_TIMEOUT_MS = 5000;
 
 /**
  * OpenTelemetry tracing of one server: its own provider, exporting over OTLP/HTTP (JSON) to the
@@ -14,12 +21,15 @@ export class RequestTracing {
   private readonly provider: TracerProvider;
   private readonly tracer: Tracer;
 
-  constructor(config: TracingConfig) {
-    const exporter = new OTLPTraceExporter({ url: config.endpoint, headers: { ...config.headers } });
+  constructor(
+    config: TracingConfig,
+    private readonly logger: AppLogger,
+  ) {
+    const exporter = new OTLPTraceExporter({ url: config.endpoint, headers: { ...config.headers }, timeoutMillis: EXPORT_TIMEOUT_MS });
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': config.serviceName }),
       sampler: new AlwaysOnSampler(),
-      spanProcessors: [new BatchSpanProcessor({ exporter })],
+      spanProcessors: [new BatchSpanProcessor({ exporter, exportTimeoutMillis: EXPORT_TIMEOUT_MS })],
     });
     this.tracer = this.provider.getTracer('cradle');
   }
@@ -37,9 +47,16 @@ export class RequestTracing {
     return this.provider.forceFlush();
   }
 
-  /** Exports what is buffered and stops the exporter. */
-  shutdown(): Promise<void> {
-    return this.provider.shutdown();
+  /**
+   * Exports what is buffered and stops the exporter. Never rejects: spans a collector does not
+   * take within the export timeout are dropped with a warning, and shutdown goes on.
+   */
+  async shutdown(): Promise<void> {
+    try {
+      await this.provider.shutdown();
+    } catch (err) {
+      this.logger.warn({ err }, 'tracing: the last spans could not be exported at shutdown');
+    }
   }
 }
 

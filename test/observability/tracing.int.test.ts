@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wsClient } from '../helpers/graphql-client.js';
@@ -110,4 +110,38 @@ describe('OpenTelemetry tracing', () => {
     expect(payload).not.toContain('patient(');
     expect(payload).not.toContain('score');
   });
+});
+
+describe('tracing to a collector that never answers', () => {
+  const held: IncomingMessage[] = [];
+  let exportArrived: () => void;
+  const arrived = new Promise<void>((resolve) => (exportArrived = resolve));
+  const silent = createServer((req) => {
+    held.push(req);
+    exportArrived();
+  });
+  let ts: TestServer;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    ts = await startTestServer({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } });
+  });
+  afterAll(async () => {
+    await ts?.close();
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('still answers requests, and shuts down within the export timeout', async () => {
+    const res = await fetch(ts.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Ping { __typename }' }) });
+    expect(((await res.json()) as { data: unknown }).data).toEqual({ __typename: 'Query' });
+    const started = performance.now();
+    const closed = ts.close();
+    await arrived;
+    await closed;
+    expect(held.length).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(9000);
+    expect(ts.logs.some((line) => line.includes('the last spans could not be exported'))).toBe(true);
+  }, 20_000);
 });
