@@ -97,6 +97,24 @@ export interface Config {
   readonly wsLimits: WebSocketLimitsConfig;
   /** Where `/metrics` is served: never on the public listener. */
   readonly metrics: MetricsConfig;
+  /** OpenTelemetry tracing of GraphQL operations; null (the default) when no OTLP endpoint is configured. */
+  readonly tracing: TracingConfig | null;
+}
+
+/**
+ * OpenTelemetry tracing, read from OpenTelemetry's standard variables: on only when an OTLP
+ * endpoint is set (and neither `OTEL_SDK_DISABLED=true` nor `OTEL_TRACES_EXPORTER=none`).
+ */
+export interface TracingConfig {
+  /**
+   * The OTLP/HTTP traces URL spans are posted to (JSON): `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as
+   * is, else `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` appended.
+   */
+  readonly endpoint: string;
+  /** `OTEL_EXPORTER_OTLP_TRACES_HEADERS` or `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`): sent with every export. Secrets: never log them. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** `OTEL_SERVICE_NAME`: the `service.name` of the spans; `cradle` by default. */
+  readonly serviceName: string;
 }
 
 /**
@@ -336,6 +354,13 @@ const envSchema = z.object({
     .min(32, { message: 'must be at least 32 characters (generate one with `openssl rand -hex 32`)' })
     .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
     .optional(),
+  OTEL_SDK_DISABLED: booleanString.optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { message: 'must be otlp or none' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('cradle'),
 });
 
 /**
@@ -494,6 +519,51 @@ function parseMetrics(
   return Object.freeze({ port, host: e.CRADLE_METRICS_HOST, token: e.CRADLE_METRICS_TOKEN ?? null });
 }
 
+/** Whether a string is an http(s) URL without credentials (an OTLP endpoint). */
+function isCollectorUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
+/** Parses OTLP headers (`key=value,key2=value2`, values URL-encoded) as OpenTelemetry specifies them. */
+function parseOtlpHeaders(name: string, list: string | undefined, problems: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const entry of (list ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = entry.indexOf('=');
+    const key = at > 0 ? entry.slice(0, at).trim() : '';
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+      problems.push(`${name}: write it as key=value pairs separated by commas, e.g. authorization=Bearer%20TOKEN`);
+      return {};
+    }
+    try {
+      headers[key.toLowerCase()] = decodeURIComponent(entry.slice(at + 1).trim());
+    } catch {
+      problems.push(`${name}: the value of ${key} is not valid URL encoding`);
+      return {};
+    }
+  }
+  return headers;
+}
+
+/** OpenTelemetry tracing: off unless an OTLP endpoint is configured (and tracing is not disabled). */
+function parseTracing(e: z.infer<typeof envSchema>, problems: string[]): TracingConfig | null {
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] as const) {
+    const value = e[name];
+    if (value !== undefined && !isCollectorUrl(value)) problems.push(`${name}: must be an http(s):// URL without credentials, e.g. http://otel-collector:4318`);
+  }
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
+  const headers = e.OTEL_EXPORTER_OTLP_TRACES_HEADERS !== undefined
+    ? parseOtlpHeaders('OTEL_EXPORTER_OTLP_TRACES_HEADERS', e.OTEL_EXPORTER_OTLP_TRACES_HEADERS, problems)
+    : parseOtlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', e.OTEL_EXPORTER_OTLP_HEADERS, problems);
+  if (endpoint === undefined || e.OTEL_SDK_DISABLED === true || e.OTEL_TRACES_EXPORTER === 'none') return null;
+  return Object.freeze({ endpoint, headers: Object.freeze(headers), serviceName: e.OTEL_SERVICE_NAME });
+}
+
 /**
  * Each request must fit the messaging rate limits and quotas it is charged against, or it could
  * never pass: a whole `sendMessage`, one envelope in a mailbox, one bundle per device of a user.
@@ -537,6 +607,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const fieldEncryption = parseFieldEncryption(e, problems);
   checkMessagingLimits(e, problems);
   const metrics = parseMetrics(e, problems);
+  const tracing = parseTracing(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: DatabaseConfig = usingRealDatabase
@@ -594,6 +665,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       maxInFlightOperations: e.CRADLE_WS_MAX_IN_FLIGHT_OPERATIONS,
     }),
     metrics,
+    tracing,
     messaging: Object.freeze({
       maxDevicesPerUser: e.CRADLE_MESSAGING_MAX_DEVICES,
       maxPreKeysPerUpload: e.CRADLE_MESSAGING_MAX_PREKEYS_PER_UPLOAD,

@@ -31,6 +31,9 @@ import { websocketOnlySubscriptionsPlugin } from './http/websocket-only-subscrip
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
 import { isWebSocketOriginAllowed } from './http/websocket-origin.js';
 import { createLogger, type AppLogger } from './logger.js';
+import { OperationTelemetry } from './observability/operation-telemetry.js';
+import { registerProcessMetrics, RequestMetrics } from './observability/request-metrics.js';
+import { RequestTracing } from './observability/request-tracing.js';
 import { BusPubSub } from './realtime/bus-pubsub.js';
 import { CradleCloseCode, CradleCloseReason } from './realtime/close-codes.js';
 import { ConnectionLimits } from './realtime/connection-limits.js';
@@ -146,6 +149,9 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const bus = overrides.bus ?? (await createBus(config, logger));
   let feed: LiveFeed | null = null;
   const metrics = new LiveMetrics(() => feed?.subscriptionCount ?? 0);
+  if (config.metrics.port !== null) registerProcessMetrics(metrics.registry);
+  const tracing = config.tracing ? new RequestTracing(config.tracing, logger) : null;
+  const telemetry = new OperationTelemetry(new RequestMetrics(metrics.registry), tracing);
   const relay = new OutboxRelay(database.orm, bus, logger, config.relayPollMs, metrics);
   feed = new LiveFeed(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, metrics, now);
   const tokens = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, config.accessTokenTtlSeconds, now);
@@ -179,7 +185,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     introspection: true,
     validationRules: [...validationRules],
     csrfPrevention: true,
-    plugins: [loggingPlugin(), auditPlugin(), unavailableStatusPlugin(), websocketOnlySubscriptionsPlugin()],
+    plugins: [telemetry.apolloPlugin(), loggingPlugin(), auditPlugin(), unavailableStatusPlugin(), websocketOnlySubscriptionsPlugin()],
   });
   await apollo.start();
 
@@ -299,8 +305,10 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       // graphql-js's rules only; then the connection's caps. Errors reach `onError` below,
       // normalised like HTTP ones.
       onSubscribe: (ctx, id, payload) => {
+        telemetry.wsReceived(ctx, id);
         const prepared = prepareOperation(schema, payload, validationRules);
         if (Array.isArray(prepared)) return prepared;
+        telemetry.wsValidated(ctx, id, prepared.document, prepared.operationName);
         const extra = ctx.extra as WsExtra;
         extra.limits ??= new ConnectionLimits(config.wsLimits);
         const refused = extra.limits.admit(id, getOperationAST(prepared.document, prepared.operationName)?.operation ?? null, ctx.subscriptions);
@@ -312,9 +320,22 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         return createRequestContext(services, database.orm.em, extra.actor ?? null, 'ws', `${extra.connectionId}/${id}`, (code, reason) => extra.socket.close(code, reason),
           clientAddress(extra.request, config.trustedProxyHops), extra.request.headers['user-agent'] ?? null);
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => normaliseError(e.toJSON(), e)),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => normaliseError(e.toJSON(), e)) } : undefined,
+      onOperation: (ctx, id, _payload, _args, result) => {
+        telemetry.wsExecuted(ctx, id, result);
+        return undefined;
+      },
+      onError: (ctx, id, _payload, errors) => {
+        const normalised = errors.map((e) => normaliseError(e.toJSON(), e));
+        telemetry.wsAnswered(ctx, id, normalised);
+        return normalised;
+      },
+      onNext: (ctx, id, _payload, _args, result) => {
+        const errors = result.errors?.map((e) => normaliseError(e.toJSON(), e));
+        telemetry.wsAnswered(ctx, id, errors);
+        return errors ? { ...result, errors } : undefined;
+      },
+      onComplete: (ctx, id) => telemetry.wsCompleted(ctx, id),
+      onClose: (ctx) => telemetry.wsClosed(ctx),
     },
     wsServer,
     config.wsKeepAliveMs,
@@ -327,6 +348,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     httpServer.listen(config.port, config.host, () => resolve());
   }).catch(async (err: unknown) => {
     await metricsListener?.close();
+    await tracing?.shutdown();
     throw err;
   });
   relay.start();
@@ -351,6 +373,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       await alerting.stop();
       await relay.stop();
       await apollo.stop();
+      await tracing?.shutdown();
       await metricsListener?.close();
       await auditTrail.close();
       await rateLimiter.close();
