@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Span } from '@opentelemetry/api';
-import { getOperationAST, type DocumentNode } from 'graphql';
+import { getOperationAST, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { codeLabel, OperationNames, OTHER, type OperationTransport, type RequestMetrics } from './request-metrics.js';
 import { endOperationSpan, type RequestTracing } from './request-tracing.js';
 
@@ -25,10 +25,10 @@ export class ObservedOperation {
     private readonly span: Span | null,
   ) {}
 
-  /** Records the validated operation's type and (bounded) name. */
-  resolve(operationType: string, name: string | null | undefined): void {
-    this.operationType = operationType;
-    this.operationName = this.names.label(name);
+  /** Records the validated operation's type and its bounded label (its root fields, never the client's name). */
+  resolve(operation: OperationDefinitionNode): void {
+    this.operationType = operation.operation;
+    this.operationName = this.names.labelOf(operation);
   }
 
   /** Counts the operation once with its outcome (an error's `extensions.code`, or none for OK) and ends its span. */
@@ -78,7 +78,7 @@ export class OperationTelemetry {
         const operation = this.begin('http');
         return {
           async didResolveOperation({ operation: resolved }) {
-            if (resolved) operation.resolve(resolved.operation, resolved.name?.value ?? null);
+            if (resolved) operation.resolve(resolved);
           },
           async willSendResponse({ response }) {
             const body = response.body;
@@ -100,7 +100,7 @@ export class OperationTelemetry {
   /** After `onSubscribe` validated the operation: its type and name. */
   wsValidated(connection: object, id: string, document: DocumentNode, operationName: string | null | undefined): void {
     const operation = getOperationAST(document, operationName);
-    if (operation) this.pending.get(connection)?.get(id)?.resolve(operation.operation, operation.name?.value ?? null);
+    if (operation) this.pending.get(connection)?.get(id)?.resolve(operation);
   }
 
   /**

@@ -1,16 +1,17 @@
+import { Kind, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Histogram, type Registry } from 'prom-client';
 
 /** Which transport carried a GraphQL operation. */
 export type OperationTransport = 'http' | 'ws';
 
-/** The most distinct operation names one server reports; later new names are reported as `other`. */
+/** The most distinct operation labels one server reports; later new ones are reported as `other`. */
 export const MAX_OPERATION_NAMES = 200;
 
-/** The longest operation name reported as itself, in characters. */
-const MAX_OPERATION_NAME_LENGTH = 64;
+/** The longest operation label reported as itself, in characters. */
+const MAX_OPERATION_NAME_LENGTH = 128;
 
-/** A GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`), so a label value never carries spaces, quotes or other text. */
-const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+/** GraphQL names joined with `+`, so a label value never carries spaces, quotes or other text. */
+const ROOT_FIELDS_LABEL = /^[_A-Za-z][_0-9A-Za-z]*(\+[_A-Za-z][_0-9A-Za-z]*)*$/;
 
 /** An error code as Cradle and Apollo write them (`BAD_USER_INPUT`); anything else is `other`. */
 const ERROR_CODE = /^[A-Z][A-Z_]{0,47}$/;
@@ -18,24 +19,47 @@ const ERROR_CODE = /^[A-Z][A-Z_]{0,47}$/;
 /** The label value of an operation whose name is not reported (unvalidated, malformed, or past the cap). */
 export const OTHER = 'other';
 
-/** The label value of a valid operation without a name. */
+/** The label value of a valid operation that selects no root field directly (only fragment spreads). */
 export const ANONYMOUS = 'anonymous';
 
 /**
- * The operation names one server reports as label values. The name is the client's choice, so it
- * is bounded: only names of operations that passed validation, that are GraphQL names of at most
- * 64 characters, and only the first {@link MAX_OPERATION_NAMES} distinct ones; everything else is
- * `other`. Variables, ids and query text never reach a label.
+ * The operation labels one server reports. A client's operation name is free text it chooses (it
+ * could name a patient), so it never reaches a label: an operation is labelled by the schema
+ * fields it selects at its root (`patient`, `logMood`, `patientUpdates`; several sorted and joined
+ * with `+`), which only validation-passing operations have and which the schema bounds. Only the
+ * first {@link MAX_OPERATION_NAMES} distinct labels are kept (combinations of root fields could
+ * otherwise multiply); everything else is `other`. Variables, ids and query text never reach a label.
  */
+/**
+ * The schema field names an operation selects at its root (aliases and arguments ignored; fields of
+ * inline fragments at the root included), sorted, unique, joined with `+`.
+ */
+export function rootFieldsOf(operation: OperationDefinitionNode): string {
+  const names = new Set<string>();
+  const visit = (selections: readonly SelectionNode[]): void => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections);
+    }
+  };
+  visit(operation.selectionSet.selections);
+  return [...names].sort().join('+');
+}
+
 export class OperationNames {
   private readonly known = new Set<string>();
 
   constructor(private readonly cap = MAX_OPERATION_NAMES) {}
 
-  /** The label value for the name of a validated operation (null for an anonymous one). */
+  /** The label value for a validated operation: the schema fields it selects at its root. */
+  labelOf(operation: OperationDefinitionNode): string {
+    return this.label(rootFieldsOf(operation));
+  }
+
+  /** The label value for a root-field label (null when the operation selects no field directly). */
   label(name: string | null | undefined): string {
-    if (name === null || name === undefined) return ANONYMOUS;
-    if (name.length > MAX_OPERATION_NAME_LENGTH || !GRAPHQL_NAME.test(name)) return OTHER;
+    if (name === null || name === undefined || name === '') return ANONYMOUS;
+    if (name.length > MAX_OPERATION_NAME_LENGTH || !ROOT_FIELDS_LABEL.test(name)) return OTHER;
     if (this.known.has(name)) return name;
     if (this.known.size >= this.cap) return OTHER;
     this.known.add(name);
@@ -68,11 +92,11 @@ export interface OperationOutcome {
  * once, when it starts or is refused, never per event.
  */
 export class RequestMetrics {
-  private readonly requests: Counter<'transport' | 'operation_type' | 'operation_name' | 'code'>;
-  private readonly duration: Histogram<'transport' | 'operation_type' | 'operation_name' | 'code'>;
+  private readonly requests: Counter<'transport' | 'operation_type' | 'operation' | 'code'>;
+  private readonly duration: Histogram<'transport' | 'operation_type' | 'operation' | 'code'>;
 
   constructor(registry: Registry) {
-    const labelNames = ['transport', 'operation_type', 'operation_name', 'code'] as const;
+    const labelNames = ['transport', 'operation_type', 'operation', 'code'] as const;
     this.requests = new Counter({
       name: 'cradle_graphql_requests_total',
       help: 'GraphQL operations answered, by transport, operation type, operation name and outcome code (OK or the error code).',
@@ -90,7 +114,7 @@ export class RequestMetrics {
 
   /** Counts one finished operation. */
   record(outcome: OperationOutcome): void {
-    const labels = { transport: outcome.transport, operation_type: outcome.operationType, operation_name: outcome.operationName, code: outcome.code };
+    const labels = { transport: outcome.transport, operation_type: outcome.operationType, operation: outcome.operationName, code: outcome.code };
     this.requests.inc(labels);
     this.duration.observe(labels, outcome.durationSeconds);
   }

@@ -62,14 +62,14 @@ export class RequestTracing {
 
 /**
  * Names and ends an operation's span with the same bounded values the metrics use: operation type
- * and name, and the outcome code. Never the query text, variables, ids or an error message (a
+ * and root fields, and the outcome code (never the client's operation name, which is free text). Never the query text, variables, ids or an error message (a
  * validation message can quote a literal the client sent).
  */
 export function endOperationSpan(span: Span, outcome: OperationOutcome): void {
   span.updateName(outcome.operationType === 'unknown' ? 'GraphQL Operation' : `${outcome.operationType} ${outcome.operationName}`);
   span.setAttributes({
     'graphql.operation.type': outcome.operationType,
-    'graphql.operation.name': outcome.operationName,
+    'cradle.graphql.root_fields': outcome.operationName,
     'cradle.graphql.code': outcome.code,
   });
   if (outcome.code !== 'OK') {

@@ -1,21 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { codeLabel, OperationNames } from '../../src/observability/request-metrics.js';
+import { getOperationAST, parse } from 'graphql';
+import { codeLabel, OperationNames, rootFieldsOf } from '../../src/observability/request-metrics.js';
 
-describe('operation name labels', () => {
-  it('reports a validated GraphQL name as itself, and an anonymous operation as anonymous', () => {
+const operationOf = (query: string) => getOperationAST(parse(query))!;
+
+describe('operation labels', () => {
+  it('labels an operation by the schema fields it selects at its root, never by its name or aliases', () => {
     const names = new OperationNames();
-    expect(names.label('ReadPatient')).toBe('ReadPatient');
-    expect(names.label(null)).toBe('anonymous');
-    expect(names.label(undefined)).toBe('anonymous');
+    expect(names.labelOf(operationOf('query Zenobia_Okafor { patient(id: "1") { id } }'))).toBe('patient');
+    expect(names.labelOf(operationOf('query { b: patients { totalCount } a: me { id } patients { totalCount } }'))).toBe('me+patients');
+    expect(names.labelOf(operationOf('query { ... on Query { me { id } } }'))).toBe('me');
+    expect(names.labelOf(operationOf('query { ...F } fragment F on Query { me { id } }'))).toBe('anonymous');
+    expect(rootFieldsOf(operationOf('mutation Named { logMood(input: {}) { id } }'))).toBe('logMood');
   });
 
-  it('reports names that are not GraphQL names, or longer than 64 characters, as other', () => {
+  it('reports labels that are not root-field names, or longer than 128 characters, as other', () => {
     const names = new OperationNames();
     expect(names.label('Read Patient')).toBe('other');
     expect(names.label('Read"Patient')).toBe('other');
     expect(names.label('1Read')).toBe('other');
-    expect(names.label(`A${'b'.repeat(63)}`)).toBe(`A${'b'.repeat(63)}`);
-    expect(names.label(`A${'b'.repeat(64)}`)).toBe('other');
+    expect(names.label('me+patients')).toBe('me+patients');
+    expect(names.label(`A${'b'.repeat(127)}`)).toBe(`A${'b'.repeat(127)}`);
+    expect(names.label(`A${'b'.repeat(128)}`)).toBe('other');
   });
 
   it('reports new names past the cap as other, and names it already reports as themselves', () => {

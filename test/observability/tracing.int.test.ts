@@ -84,16 +84,16 @@ describe('OpenTelemetry tracing', () => {
     expect(receiver.contentTypes.every((t) => t.includes('application/json'))).toBe(true);
     const spans = receiver.spans();
     const byName = (name: string) => spans.filter((s) => s.name === name);
-    const reads = byName('query ReadPatient');
+    const reads = byName('query patient');
     expect(reads.map((s) => attributesOf(s)['cradle.transport']).sort()).toEqual(['http', 'ws']);
-    expect(attributesOf(reads[0]!)).toMatchObject({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'ReadPatient', 'cradle.graphql.code': 'OK' });
-    const refused = byName('mutation LogMoodOutOfRange');
+    expect(attributesOf(reads[0]!)).toMatchObject({ 'graphql.operation.type': 'query', 'cradle.graphql.root_fields': 'patient', 'cradle.graphql.code': 'OK' });
+    const refused = byName('mutation logMood');
     expect(refused).toHaveLength(1);
     expect(attributesOf(refused[0]!)).toMatchObject({ 'cradle.graphql.code': 'BAD_USER_INPUT', 'error.type': 'BAD_USER_INPUT' });
     expect(refused[0]!.status?.code).toBe(2);
     const invalid = spans.filter((s) => attributesOf(s)['cradle.graphql.code'] === 'GRAPHQL_VALIDATION_FAILED');
-    expect(invalid.map((s) => [s.name, attributesOf(s)['graphql.operation.name']])).toEqual([['GraphQL Operation', 'other']]);
-    expect(byName('subscription LiveUpdates').map((s) => attributesOf(s)['cradle.transport'])).toEqual(['ws']);
+    expect(invalid.map((s) => [s.name, attributesOf(s)['cradle.graphql.root_fields']])).toEqual([['GraphQL Operation', 'other']]);
+    expect(byName('subscription patientUpdates').map((s) => attributesOf(s)['cradle.transport'])).toEqual(['ws']);
     expect(spans.every((s) => s.kind === 2)).toBe(true);
   });
 
