@@ -77,7 +77,8 @@ export interface Config {
   readonly production: boolean;
   /**
    * Browser origins (normalised `scheme://host[:port]`) allowed to open a WebSocket besides the
-   * server's own host. Clients that send no `Origin` (native apps, servers) are always allowed.
+   * server's own host, and to call `/graphql` over HTTP from another origin (CORS). Clients that
+   * send no `Origin` (native apps, servers) are always allowed.
    */
   readonly allowedOrigins: readonly string[];
   /** Limits every GraphQL operation must stay within, on both transports. */

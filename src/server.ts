@@ -20,6 +20,7 @@ import { isDatabaseUnavailable } from './db/database-unavailable.js';
 import { createErrorNormaliser } from './error-normaliser.js';
 import { ServiceUnavailableError } from './errors.js';
 import { clientAddress } from './http/client-address.js';
+import { answerPreflight, corsResponseHeaders } from './http/cors.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
 import { unavailableStatusPlugin } from './http/unavailable-status.js';
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
@@ -201,6 +202,12 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         return;
       }
       if (url.pathname === '/graphql') {
+        if (req.method === 'OPTIONS') {
+          const answer = answerPreflight(req.headers, config.allowedOrigins);
+          res.writeHead(answer.status, answer.headers).end();
+          return;
+        }
+        for (const [name, value] of Object.entries(corsResponseHeaders(req.headers.origin, config.allowedOrigins))) res.setHeader(name, value);
         await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
           createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, clientAddress(req, config.trustedProxyHops), req.headers['user-agent'] ?? null),
         );
