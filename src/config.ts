@@ -81,6 +81,11 @@ export interface Config {
    * send no `Origin` (native apps, servers) are always allowed.
    */
   readonly allowedOrigins: readonly string[];
+  /**
+   * Serve the self-hosted GraphiQL explorer (`CRADLE_EXPLORER`; default off with `NODE_ENV=production`
+   * or `CRADLE_PRODUCTION=true`, on otherwise). Its page and assets come from this server only.
+   */
+  readonly explorer: boolean;
   /** Limits every GraphQL operation must stay within, on both transports. */
   readonly operationLimits: OperationLimitsConfig;
   /** Field-level encryption at rest: where the key-encryption key comes from (`src/crypto`). */
@@ -245,6 +250,7 @@ const envSchema = z.object({
   CRADLE_PRODUCTION: booleanString.optional(),
   NODE_ENV: z.string().optional(),
   CRADLE_ALLOWED_ORIGINS: z.string().default(''),
+  CRADLE_EXPLORER: booleanString.optional(),
   CRADLE_MAX_QUERY_DEPTH: integerString(2, 100).default(10),
   CRADLE_MAX_ALIASES: integerString(0, 1000).default(15),
   CRADLE_MAX_QUERY_COST: integerString(10, 1_000_000).default(5000),
@@ -471,6 +477,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     wsKeepAliveMs: e.CRADLE_WS_KEEPALIVE_MS,
     production: e.CRADLE_PRODUCTION ?? e.NODE_ENV === 'production',
     allowedOrigins: Object.freeze(allowedOrigins),
+    explorer: e.CRADLE_EXPLORER ?? !(e.CRADLE_PRODUCTION === true || e.NODE_ENV === 'production'),
     auditCheckpoint: Object.freeze({
       // The embedded default keeps its checkpoints beside its data; elsewhere they must be configured.
       file: e.CRADLE_AUDIT_CHECKPOINT_FILE ?? (database.kind === 'pglite' && database.dataDir !== null ? join(database.dataDir, 'audit-checkpoints.jsonl') : null),

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { DestinationStream } from 'pino';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -21,6 +22,7 @@ import { createErrorNormaliser } from './error-normaliser.js';
 import { ServiceUnavailableError } from './errors.js';
 import { clientAddress } from './http/client-address.js';
 import { answerPreflight, corsResponseHeaders } from './http/cors.js';
+import { Explorer, wantsExplorerPage } from './http/explorer.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
 import { unavailableStatusPlugin } from './http/unavailable-status.js';
 import { closeWhenTokenExpires } from './http/websocket-expiry.js';
@@ -162,9 +164,11 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     introspection: true,
     validationRules: [...validationRules],
     csrfPrevention: true,
-    plugins: [loggingPlugin(), auditPlugin(), unavailableStatusPlugin()],
+    // Apollo's landing page loads Sandbox from a CDN; the explorer, when on, is Cradle's own.
+    plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(), auditPlugin(), unavailableStatusPlugin()],
   });
   await apollo.start();
+  const explorer = config.explorer ? await Explorer.load() : null;
 
   /**
    * The caller of a bearer token whose session is still active (one primary-key read; see
@@ -201,10 +205,16 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.render());
         return;
       }
+      if (explorer && url.pathname.startsWith('/explorer/') && explorer.serveAsset(url.pathname.slice('/explorer/'.length), req, res)) return;
       if (url.pathname === '/graphql') {
         if (req.method === 'OPTIONS') {
           const answer = answerPreflight(req.headers, config.allowedOrigins);
           res.writeHead(answer.status, answer.headers).end();
+          return;
+        }
+        if (wantsExplorerPage(req, url)) {
+          if (explorer) explorer.servePage(req, res);
+          else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('The GraphQL explorer is off (CRADLE_EXPLORER).\n');
           return;
         }
         for (const [name, value] of Object.entries(corsResponseHeaders(req.headers.origin, config.allowedOrigins))) res.setHeader(name, value);
