@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestTenant } from '../helpers/builders.js';
+import { logMood } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /**
@@ -24,6 +25,14 @@ async function startPageServer(): Promise<{ origin: string; close: () => Promise
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Replaces the text of a GraphiQL editor (a CodeMirror) with `text`, typed without auto-closed brackets. */
+async function fillEditor(page: Page, editor: ReturnType<Page['locator']>, text: string): Promise<void> {
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
 }
 
 /** A page that can reach only this machine: a request to any other host is aborted and recorded. */
@@ -107,16 +116,42 @@ describe.skipIf(!haveChromium)('in a real browser (headless Chromium)', () => {
       await page.goto(ts.url);
       const editor = page.locator('.graphiql-query-editor .CodeMirror').first();
       await editor.waitFor({ timeout: 30_000 });
-      await editor.click();
-      await page.keyboard.press('Control+A');
-      await page.keyboard.press('Delete');
-      await page.keyboard.type('{ __typename }');
+      await fillEditor(page, editor, '{ __typename }');
       await page.locator('.graphiql-execute-button').click();
       await expect.poll(() => page.locator('.graphiql-response').innerText(), { timeout: 30_000 }).toContain('"__typename": "Query"');
       expect(elsewhere).toEqual([]);
       expect(cspViolations).toEqual([]);
       expect(new Set(loaded)).toEqual(new Set([new URL(ts.url).host]));
       if (process.env['CRADLE_EXPLORER_SCREENSHOT']) await page.screenshot({ path: process.env['CRADLE_EXPLORER_SCREENSHOT'] });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('delivers a live update to a subscription run in the explorer, over a WebSocket authenticated from its Headers', async () => {
+    const coordinator = await tenant.user('CARE_COORDINATOR');
+    const midwife = await tenant.user('MIDWIFE');
+    const patient = await tenant.patient(coordinator, { team: [midwife], withLogin: true });
+    const { page, elsewhere, cspViolations } = await isolatedPage(browser);
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    try {
+      await page.goto(ts.url);
+      const queryEditor = page.locator('.graphiql-query-editor .CodeMirror').first();
+      await queryEditor.waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Headers' }).click();
+      const headersEditor = page.locator('.graphiql-editor-tool .CodeMirror').filter({ visible: true });
+      await fillEditor(page, headersEditor, JSON.stringify({ Authorization: `Bearer ${midwife.token}` }));
+      await fillEditor(page, queryEditor, 'subscription { patientUpdates { update { kind patient { id } } } }');
+      const live = ts.server.services.feed.subscriptionCount;
+      await page.locator('.graphiql-execute-button').click();
+      await expect.poll(() => ts.server.services.feed.subscriptionCount, { timeout: 30_000 }).toBe(live + 1);
+      await logMood(ts.url, patient, 2);
+      await expect.poll(() => page.locator('.graphiql-response').innerText(), { timeout: 30_000 }).toContain('"kind": "MOOD"');
+      expect(await page.locator('.graphiql-response').innerText()).toContain(patient.id);
+      expect(sockets).toEqual([ts.wsUrl]);
+      expect(elsewhere).toEqual([]);
+      expect(cspViolations).toEqual([]);
     } finally {
       await page.close();
     }
