@@ -27,12 +27,18 @@ async function startPageServer(): Promise<{ origin: string; close: () => Promise
   };
 }
 
-/** Replaces the text of a GraphiQL editor (a CodeMirror) with `text`, typed without auto-closed brackets. */
-async function fillEditor(page: Page, editor: ReturnType<Page['locator']>, text: string): Promise<void> {
-  await editor.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(text);
+/** The CodeMirror 5 instance GraphiQL keeps on each editor's element. */
+interface CodeMirrorElement {
+  readonly CodeMirror: { setValue(text: string): void; getValue(): string };
+}
+
+/**
+ * Replaces the text of a GraphiQL editor through its CodeMirror, as typing would (GraphiQL sees
+ * the change event), and waits until the editor holds exactly that text.
+ */
+async function fillEditor(editor: ReturnType<Page['locator']>, text: string): Promise<void> {
+  await editor.evaluate((element, value) => (element as unknown as CodeMirrorElement).CodeMirror.setValue(value), text);
+  await expect.poll(() => editor.evaluate((element) => (element as unknown as CodeMirrorElement).CodeMirror.getValue())).toBe(text);
 }
 
 /** A page that can reach only this machine: a request to any other host is aborted and recorded. */
@@ -116,7 +122,7 @@ describe.skipIf(!haveChromium)('in a real browser (headless Chromium)', () => {
       await page.goto(ts.url);
       const editor = page.locator('.graphiql-query-editor .CodeMirror').first();
       await editor.waitFor({ timeout: 30_000 });
-      await fillEditor(page, editor, '{ __typename }');
+      await fillEditor(editor, '{ __typename }');
       await page.locator('.graphiql-execute-button').click();
       await expect.poll(() => page.locator('.graphiql-response').innerText(), { timeout: 30_000 }).toContain('"__typename": "Query"');
       expect(elsewhere).toEqual([]);
@@ -141,8 +147,12 @@ describe.skipIf(!haveChromium)('in a real browser (headless Chromium)', () => {
       await queryEditor.waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: 'Headers' }).click();
       const headersEditor = page.locator('.graphiql-editor-tool .CodeMirror').filter({ visible: true });
-      await fillEditor(page, headersEditor, JSON.stringify({ Authorization: `Bearer ${midwife.token}` }));
-      await fillEditor(page, queryEditor, 'subscription { patientUpdates { update { kind patient { id } } } }');
+      await fillEditor(headersEditor, JSON.stringify({ Authorization: `Bearer ${midwife.token}` }));
+      const subscription = 'subscription { patientUpdates { update { kind patient { id } } } }';
+      await fillEditor(queryEditor, subscription);
+      // GraphiQL parses the query 100 ms after an edit (it then stores it); before that it would not
+      // know the operation is a subscription and would send it over HTTP.
+      await expect.poll(() => page.evaluate(() => localStorage.getItem('graphiql:query'))).toBe(subscription);
       const live = ts.server.services.feed.subscriptionCount;
       await page.locator('.graphiql-execute-button').click();
       await expect.poll(() => ts.server.services.feed.subscriptionCount, { timeout: 30_000 }).toBe(live + 1);
