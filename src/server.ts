@@ -123,6 +123,8 @@ function loggingPlugin(): ApolloServerPlugin<RequestContext> {
 export async function createServer(config: Readonly<Config>, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? Date.now;
+  // Read before anything is opened, so a missing package file leaves nothing to close.
+  const explorer = config.explorer ? await Explorer.load() : null;
   const database = overrides.database ?? (await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true }));
   let demoLogins: DemoLogin[] | null = null;
   if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
@@ -168,7 +170,6 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(), auditPlugin(), unavailableStatusPlugin()],
   });
   await apollo.start();
-  const explorer = config.explorer ? await Explorer.load() : null;
 
   /**
    * The caller of a bearer token whose session is still active (one primary-key read; see
