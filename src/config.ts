@@ -77,9 +77,15 @@ export interface Config {
   readonly production: boolean;
   /**
    * Browser origins (normalised `scheme://host[:port]`) allowed to open a WebSocket besides the
-   * server's own host. Clients that send no `Origin` (native apps, servers) are always allowed.
+   * server's own host, and to call `/graphql` over HTTP from another origin (CORS). Clients that
+   * send no `Origin` (native apps, servers) are always allowed.
    */
   readonly allowedOrigins: readonly string[];
+  /**
+   * Serve the self-hosted GraphiQL explorer (`CRADLE_EXPLORER`; default off with `NODE_ENV=production`
+   * or `CRADLE_PRODUCTION=true`, on otherwise). Its page and assets come from this server only.
+   */
+  readonly explorer: boolean;
   /** Limits every GraphQL operation must stay within, on both transports. */
   readonly operationLimits: OperationLimitsConfig;
   /** Field-level encryption at rest: where the key-encryption key comes from (`src/crypto`). */
@@ -305,6 +311,7 @@ const envSchema = z.object({
   CRADLE_PRODUCTION: booleanString.optional(),
   NODE_ENV: z.string().optional(),
   CRADLE_ALLOWED_ORIGINS: z.string().default(''),
+  CRADLE_EXPLORER: booleanString.optional(),
   CRADLE_MAX_QUERY_DEPTH: integerString(2, 100).default(10),
   CRADLE_MAX_ALIASES: integerString(0, 1000).default(15),
   CRADLE_MAX_QUERY_COST: integerString(10, 1_000_000).default(5000),
@@ -644,6 +651,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     wsKeepAliveMs: e.CRADLE_WS_KEEPALIVE_MS,
     production: e.CRADLE_PRODUCTION ?? e.NODE_ENV === 'production',
     allowedOrigins: Object.freeze(allowedOrigins),
+    explorer: e.CRADLE_EXPLORER ?? !(e.CRADLE_PRODUCTION === true || e.NODE_ENV === 'production'),
     auditCheckpoint: Object.freeze({
       // The embedded default keeps its checkpoints beside its data; elsewhere they must be configured.
       file: e.CRADLE_AUDIT_CHECKPOINT_FILE ?? (database.kind === 'pglite' && database.dataDir !== null ? join(database.dataDir, 'audit-checkpoints.jsonl') : null),

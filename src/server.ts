@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { DestinationStream } from 'pino';
 import { getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -24,6 +25,8 @@ import { isDatabaseUnavailable } from './db/database-unavailable.js';
 import { createErrorNormaliser } from './error-normaliser.js';
 import { ServiceUnavailableError } from './errors.js';
 import { clientAddress } from './http/client-address.js';
+import { answerPreflight, corsResponseHeaders } from './http/cors.js';
+import { Explorer, wantsExplorerPage } from './http/explorer.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
 import { startMetricsListener } from './http/metrics-listener.js';
 import { unavailableStatusPlugin } from './http/unavailable-status.js';
@@ -140,6 +143,8 @@ function loggingPlugin(): ApolloServerPlugin<RequestContext> {
 export async function createServer(config: Readonly<Config>, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? Date.now;
+  // Read before anything is opened, so a missing package file leaves nothing to close.
+  const explorer = config.explorer ? await Explorer.load() : null;
   const database = overrides.database ?? (await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true }));
   let demoLogins: DemoLogin[] | null = null;
   if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
@@ -185,7 +190,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     introspection: true,
     validationRules: [...validationRules],
     csrfPrevention: true,
-    plugins: [telemetry.apolloPlugin(), loggingPlugin(), auditPlugin(), unavailableStatusPlugin(), websocketOnlySubscriptionsPlugin()],
+    // Apollo's landing page loads Sandbox from a CDN; the explorer, when on, is Cradle's own.
+    plugins: [ApolloServerPluginLandingPageDisabled(), telemetry.apolloPlugin(), loggingPlugin(), auditPlugin(), unavailableStatusPlugin(), websocketOnlySubscriptionsPlugin()],
   });
   await apollo.start();
 
@@ -220,7 +226,19 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         res.end(JSON.stringify({ status: ready ? 'ready' : 'unavailable', database: db, bus: busUp, shuttingDown }));
         return;
       }
+      if (explorer && url.pathname.startsWith('/explorer/') && explorer.serveAsset(url.pathname.slice('/explorer/'.length), req, res)) return;
       if (url.pathname === '/graphql') {
+        if (req.method === 'OPTIONS') {
+          const answer = answerPreflight(req.headers, config.allowedOrigins);
+          res.writeHead(answer.status, answer.headers).end();
+          return;
+        }
+        if (wantsExplorerPage(req, url)) {
+          if (explorer) explorer.servePage(req, res);
+          else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('The GraphQL explorer is off (CRADLE_EXPLORER).\n');
+          return;
+        }
+        for (const [name, value] of Object.entries(corsResponseHeaders(req.headers.origin, config.allowedOrigins))) res.setHeader(name, value);
         await serveGraphQL(apollo, req, res, url, config.maxBodyBytes, requestId, async () =>
           createRequestContext(services, database.orm.em, await actorFromHeader(req.headers.authorization), 'http', requestId, null, clientAddress(req, config.trustedProxyHops), req.headers['user-agent'] ?? null),
         );

@@ -123,6 +123,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ CRADLE_TOKEN_SECRET: tokenSecret, CRADLE_AUDIT_CHECKPOINT_KEY: own }).auditCheckpoint.key).toBe(own);
   });
 
+  it('serves the explorer in development and not in production, unless CRADLE_EXPLORER says otherwise', () => {
+    expect(loadConfig({}).explorer).toBe(true);
+    expect(loadConfig({ CRADLE_PRODUCTION: 'false' }).explorer).toBe(true);
+    for (const production of [{ NODE_ENV: 'production' }, { CRADLE_PRODUCTION: 'true' }, { NODE_ENV: 'production', CRADLE_PRODUCTION: 'false' }]) {
+      expect({ production, explorer: loadConfig({ ...production, ...productionSecrets() }).explorer }).toEqual({ production, explorer: false });
+      expect(loadConfig({ ...production, ...productionSecrets(), CRADLE_EXPLORER: 'true' }).explorer).toBe(true);
+    }
+    expect(loadConfig({ CRADLE_EXPLORER: 'false' }).explorer).toBe(false);
+    expect(problemsOf({ CRADLE_EXPLORER: 'sometimes' })).toEqual([expect.stringMatching(/^CRADLE_EXPLORER: /)]);
+  });
+
   it('takes the checkpoint hook and its timeout from the environment', () => {
     expect(loadConfig({}).auditCheckpoint).toMatchObject({ hook: null, hookTimeoutMs: 30_000 });
     expect(loadConfig({ CRADLE_AUDIT_CHECKPOINT_HOOK: 'cat >> /tmp/x', CRADLE_AUDIT_CHECKPOINT_HOOK_TIMEOUT_MS: '5000' }).auditCheckpoint).toMatchObject({ hook: 'cat >> /tmp/x', hookTimeoutMs: 5000 });

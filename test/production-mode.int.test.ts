@@ -87,6 +87,14 @@ describe('production mode', () => {
     expect((await gqlOk<{ me: { id: string } }>(ts.url, ME, {}, tenant.admin.token)).me.id).toBe(tenant.admin.id);
   });
 
+  it('serves no explorer and no landing page: a browser at /graphql gets a short 404 (the explorer test has the positive control)', async () => {
+    const res = await fetch(ts.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await res.text()).toBe('The GraphQL explorer is off (CRADLE_EXPLORER).\n');
+    expect((await fetch(new URL('/explorer/graphiql.min.js', ts.url))).status).toBe(404);
+  });
+
   it('refuses a token signed with the published demo secret (UNAUTHENTICATED) and accepts the real one', async () => {
     const tenant = await TestTenant.create(ts);
     const real = tenant.admin.token;
