@@ -13,6 +13,9 @@ import { AccessTokenIssuer, bearerToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext, type ServerServices } from './context.js';
 import { openDatabase, type Database } from './db/orm.js';
+import { SERVER_OWNER } from './db/data-dir-lock.js';
+import { createTenantWithAdmin } from './auth/tenant-bootstrap.js';
+import { startOperatorChannel, type OperatorChannel } from './operator/operator-channel.js';
 import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
 import { Tenant } from './db/entities/index.js';
 import { AlertingWorker } from './alerting/alerting-worker.js';
@@ -83,6 +86,25 @@ async function createBus(config: Readonly<Config>, logger: AppLogger): Promise<E
   return bus;
 }
 
+/**
+ * The operator channel, when this server opened an on-disk embedded database (and so owns its
+ * data directory): the command line's `tenant:create` reaches the server through it. A socket
+ * that cannot listen (a path too long for a Unix socket) is logged; the command line then refuses.
+ */
+async function startOwnerChannel(config: Readonly<Config>, overrides: ServerOverrides, database: Database, services: ServerServices): Promise<OperatorChannel | null> {
+  if (overrides.database || config.database.kind !== 'pglite' || config.database.dataDir === null) return null;
+  try {
+    return await startOperatorChannel(
+      config.database.dataDir,
+      { 'tenant:create': (args) => createTenantWithAdmin(database.orm, services.audit, args, 'operator-cli') },
+      services.logger,
+    );
+  } catch (err) {
+    services.logger.warn({ err }, 'operator channel not available; command line commands will be refused while the server runs');
+    return null;
+  }
+}
+
 function loggingPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ contextValue, request }) {
@@ -120,7 +142,14 @@ function loggingPlugin(): ApolloServerPlugin<RequestContext> {
 export async function createServer(config: Readonly<Config>, overrides: ServerOverrides = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, overrides.logDestination);
   const now = overrides.now ?? Date.now;
-  const database = overrides.database ?? (await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true }));
+  const database =
+    overrides.database ??
+    (await openDatabase(config.database, {
+      fieldEncryption: config.fieldEncryption,
+      requireReadableKeys: true,
+      owner: SERVER_OWNER,
+      onStaleLock: (stale) => logger.warn({ stalePid: stale.pid, staleCommand: stale.command, staleStartedAt: stale.startedAt }, 'took over the embedded database from a process that no longer runs'),
+    }));
   let demoLogins: DemoLogin[] | null = null;
   if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
     demoLogins = await seedDemoTenant(database.orm.em.fork(), now());
@@ -296,6 +325,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     config.wsKeepAliveMs,
   );
 
+  const operator = await startOwnerChannel(config, overrides, database, services);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
@@ -309,6 +339,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
+      await operator?.close();
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       for (const client of wsServer.clients) client.close(CradleCloseCode.ServiceRestart, 'Server restarting');
