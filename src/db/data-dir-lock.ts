@@ -87,6 +87,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a lock names this process's pid but was taken before this process started: left by an
+ * earlier process that had the same pid (a container restarted after a crash runs as pid 1 again).
+ */
+function isEarlierLifeOfThisPid(held: DataDirOwner): boolean {
+  return held.pid === process.pid && Date.parse(held.startedAt) < performance.timeOrigin - 1000;
+}
+
 function readOwner(path: string): { raw: string; owner: DataDirOwner | null } | null {
   let raw: string;
   try {
@@ -149,8 +157,8 @@ function removeStaleLock(path: string, staleRaw: string): boolean {
  * the live process that holds it. A lock left by a process of this host that no longer runs is
  * taken over (and `onTakeover` told). The lock is released by `release()` and, failing that, when
  * this process exits; a process killed outright leaves it behind, to be taken over as stale.
- * A pid reused by an unrelated process after a crash keeps the lock held: the message says which
- * file to delete.
+ * A pid reused by an unrelated process after a crash keeps the lock held (the message says which
+ * file to delete), except by this process itself.
  */
 export async function acquireDataDirLock(dataDir: string, command: string, options: AcquireOptions = {}): Promise<DataDirLock> {
   const dir = resolve(dataDir);
@@ -175,7 +183,7 @@ export async function acquireDataDirLock(dataDir: string, command: string, optio
       throw new DataDirInUseError(dir, { pid: 0, command: 'an unknown process', host: 'unknown', startedAt: 'unknown', token: '' }, false);
     }
     const local = held.host === owner.host;
-    if (!local || isAlive(held.pid)) throw new DataDirInUseError(dir, held, local);
+    if (!local || (isAlive(held.pid) && !isEarlierLifeOfThisPid(held))) throw new DataDirInUseError(dir, held, local);
     if (removeStaleLock(path, existing.raw)) {
       takenOver = held;
     } else if (attempt > 40) {

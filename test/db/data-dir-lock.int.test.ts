@@ -28,19 +28,20 @@ describe('the owner lock of an embedded data directory', () => {
 
   it('records its owner, refuses a second owner naming the first, and is taken again once released', async () => {
     const dir = freshDir();
-    const first = await acquireDataDirLock(dir, 'server', { now: () => Date.parse('2026-12-07T02:00:00Z') });
+    const at = new Date(Math.ceil(Date.now() / 1000) * 1000);
+    const first = await acquireDataDirLock(dir, 'server', { now: () => at.getTime() });
     expect(JSON.parse(readFileSync(join(dir, OWNER_LOCK_FILE), 'utf8'))).toEqual({
       pid: process.pid,
       command: 'server',
       host: hostname(),
-      startedAt: '2026-12-07T02:00:00.000Z',
+      startedAt: at.toISOString(),
       token: expect.any(String),
     });
     const refused = await acquireDataDirLock(dir, 'cradle migrate').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DataDirInUseError);
     expect((refused as DataDirInUseError).ownerIsLocalServer).toBe(true);
     expect((refused as Error).message).toBe(
-      `The embedded database in ${dir} is in use by the Cradle server (pid ${process.pid}, started 2026-12-07T02:00:00.000Z). ` +
+      `The embedded database in ${dir} is in use by the Cradle server (pid ${process.pid}, started ${at.toISOString()}). ` +
         'Stop it first (Ctrl-C, or SIGTERM to that pid), then run this command again; use DATABASE_URL (PostgreSQL) to run commands beside a running server.',
     );
     first.release();
@@ -73,6 +74,16 @@ describe('the owner lock of an embedded data directory', () => {
     const live = writeLock(dir, { pid: process.ppid, command: 'cradle keys:reencrypt' });
     await expect(acquireDataDirLock(dir, 'server')).rejects.toThrow(`in use by \`cradle keys:reencrypt\` (pid ${process.ppid}, started 2026-01-01T00:00:00.000Z). Wait for it to finish`);
     expect(readFileSync(join(dir, OWNER_LOCK_FILE), 'utf8')).toBe(live);
+  });
+
+  it('takes over a lock of its own pid taken before this process started (a restarted container is pid 1 again)', async () => {
+    const dir = freshDir();
+    await acquireDataDirLock(dir, 'probe').then((l) => l.release());
+    writeLock(dir, { pid: process.pid, startedAt: new Date(performance.timeOrigin - 60_000).toISOString() });
+    const told: DataDirOwner[] = [];
+    const lock = await acquireDataDirLock(dir, 'server', { onTakeover: (stale) => told.push(stale) });
+    expect(told).toEqual([expect.objectContaining({ pid: process.pid, command: 'server' })]);
+    lock.release();
   });
 
   it('never takes over the lock of another host, and says which file to delete', async () => {
