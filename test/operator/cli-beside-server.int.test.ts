@@ -136,5 +136,9 @@ describe.skipIf(backend.databaseUrl)('the command line beside a running server o
     ts = await startTestServer({ env: { ...env, LOG_LEVEL: 'info', PORT: '0' } });
     expect((await signIn(ts.url, 'head@beside.example', PASSWORD)).length).toBeGreaterThan(20);
     expect((await signIn(ts.url, 'head@after.example', PASSWORD)).length).toBeGreaterThan(20);
+    const { tenantId, adminUserId } = lastJson(direct.stdout);
+    expect(await rawSql(ts, `select actor_type, actor_id, details from audit_event where tenant_id = ? and action = 'TENANT_CREATED'`, [tenantId])).toEqual([
+      { actor_type: 'SYSTEM', actor_id: 'cli', details: { adminUserId } },
+    ]);
   }, 900_000);
 });
