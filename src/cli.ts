@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { createUser } from './auth/user.service.js';
 import { ConfigError, loadConfig } from './config.js';
-import { Tenant } from './db/entities/index.js';
+import { DATA_DIR_IN_USE_EXIT_CODE, DataDirInUseError } from './db/data-dir-lock.js';
 import { openDatabase } from './db/orm.js';
 import { KEY_COMMANDS_USAGE, runKeyCommand } from './crypto/key-commands.js';
 import { AUDIT_COMMANDS_USAGE, runAuditCheckpoint, runAuditVerify } from './audit/audit-verify-command.js';
 import { AppError } from './errors.js';
 import { RETENTION_COMMANDS_USAGE } from './status/clinical-retention.js';
+import { OperatorCommandError, runTenantCreate } from './operator/tenant-create-command.js';
 import { runRetentionPurge } from './status/retention-command.js';
 
 const USAGE = `Usage: npm run cradle -- <command> [options]
@@ -21,7 +21,9 @@ ${KEY_COMMANDS_USAGE}
 ${AUDIT_COMMANDS_USAGE}
 ${RETENTION_COMMANDS_USAGE}
 
-Uses DATABASE_URL when set, else the embedded database under CRADLE_DATA_DIR (./.cradle).`;
+Uses DATABASE_URL when set, else the embedded database under CRADLE_DATA_DIR (./.cradle). The
+embedded database has one owner: beside a running server, tenant:create goes to that server and
+every other command is refused (exit ${DATA_DIR_IN_USE_EXIT_CODE}) until it stops.`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`${message}\n`);
@@ -49,25 +51,17 @@ async function main(argv: string[]): Promise<void> {
       const email = values['admin-email'];
       const password = values['admin-password'];
       if (!name || !email || !password) fail(`tenant:create needs --name, --admin-email and --admin-password.\n\n${USAGE}`);
-      const db = await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true });
       try {
-        const result = await db.orm.em.fork().transactional(async (em) => {
-          const tenant = em.create(Tenant, { id: crypto.randomUUID(), name, eventSeq: 0 });
-          await em.flush();
-          const admin = await createUser(em, { tenantId: tenant.id, email, password, role: 'ADMIN', displayName: `${name} administrator` }, 'admin');
-          return { tenantId: tenant.id, adminUserId: admin.id };
-        });
+        const result = await runTenantCreate({ name, adminEmail: email, adminPassword: password }, config);
         process.stdout.write(`${JSON.stringify(result)}\n`);
       } catch (err) {
-        if (err instanceof AppError) fail(err.message);
+        if (err instanceof AppError || (err instanceof OperatorCommandError && err.code !== 'INTERNAL_SERVER_ERROR')) fail(err.message);
         throw err;
-      } finally {
-        await db.close();
       }
       return;
     }
     case 'migrate': {
-      const db = await openDatabase(config.database, { migrate: false });
+      const db = await openDatabase(config.database, { migrate: false, owner: 'cradle migrate' });
       try {
         const applied = await db.orm.migrator.up();
         process.stdout.write(`${JSON.stringify({ applied: applied.map((m) => m.name) })}\n`);
@@ -100,5 +94,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof DataDirInUseError) fail(err.message, DATA_DIR_IN_USE_EXIT_CODE);
   fail(`cradle: ${err instanceof Error ? `${err.name}: ${err.message}` : 'failed'}`, 1);
 });

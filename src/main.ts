@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config.js';
+import { DATA_DIR_IN_USE_EXIT_CODE, DataDirInUseError } from './db/data-dir-lock.js';
 import { createServer } from './server.js';
 
 /**
@@ -44,6 +45,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof DataDirInUseError) {
+    process.stderr.write(`Cradle failed to start: ${err.message}\n`);
+    process.exit(DATA_DIR_IN_USE_EXIT_CODE);
+  }
   process.stderr.write(`Cradle failed to start: ${err instanceof Error ? err.name : 'error'}: ${err instanceof Error ? err.message : ''}\n`);
   process.exit(1);
 });

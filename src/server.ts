@@ -18,6 +18,9 @@ import { AccessTokenIssuer, bearerToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext, type ServerServices } from './context.js';
 import { openDatabase, type Database } from './db/orm.js';
+import { SERVER_OWNER } from './db/data-dir-lock.js';
+import { createTenantWithAdmin } from './auth/tenant-bootstrap.js';
+import { startOperatorChannel, type OperatorChannel } from './operator/operator-channel.js';
 import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
 import { Tenant } from './db/entities/index.js';
 import { AlertingWorker } from './alerting/alerting-worker.js';
@@ -106,6 +109,25 @@ async function createRateLimiter(config: Readonly<Config>, logger: AppLogger): P
   return limiter;
 }
 
+/**
+ * The operator channel, when this server opened an on-disk embedded database (and so owns its
+ * data directory): the command line's `tenant:create` reaches the server through it. A socket
+ * that cannot listen (a path too long for a Unix socket) is logged; the command line then refuses.
+ */
+async function startOwnerChannel(config: Readonly<Config>, overrides: ServerOverrides, database: Database, services: ServerServices): Promise<OperatorChannel | null> {
+  if (overrides.database || config.database.kind !== 'pglite' || config.database.dataDir === null) return null;
+  try {
+    return await startOperatorChannel(
+      config.database.dataDir,
+      { 'tenant:create': (args) => createTenantWithAdmin(database.orm, services.audit, args, 'operator-cli') },
+      services.logger,
+    );
+  } catch (err) {
+    services.logger.warn({ err }, 'operator channel not available; command line commands will be refused while the server runs');
+    return null;
+  }
+}
+
 function loggingPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ contextValue, request }) {
@@ -145,7 +167,14 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const now = overrides.now ?? Date.now;
   // Read before anything is opened, so a missing package file leaves nothing to close.
   const explorer = config.explorer ? await Explorer.load() : null;
-  const database = overrides.database ?? (await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true }));
+  const database =
+    overrides.database ??
+    (await openDatabase(config.database, {
+      fieldEncryption: config.fieldEncryption,
+      requireReadableKeys: true,
+      owner: SERVER_OWNER,
+      onStaleLock: (stale) => logger.warn({ stalePid: stale.pid, staleCommand: stale.command, staleStartedAt: stale.startedAt }, 'took over the embedded database from a process that no longer runs'),
+    }));
   let demoLogins: DemoLogin[] | null = null;
   if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
     demoLogins = await seedDemoTenant(database.orm.em.fork(), now());
@@ -361,11 +390,13 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
 
   // Metrics never share the public listener: they go on an internal one of their own.
   const metricsListener = await startMetricsListener(config.metrics, metrics);
+  const operator = await startOwnerChannel(config, overrides, database, services);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
   }).catch(async (err: unknown) => {
     await metricsListener?.close();
+    await operator?.close();
     await tracing?.shutdown();
     throw err;
   });
@@ -378,6 +409,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
+      await operator?.close();
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       for (const client of wsServer.clients) client.close(CradleCloseCode.ServiceRestart, 'Server restarting');

@@ -42,25 +42,25 @@ describe('npm run cradle -- tenant:create', () => {
     await cleanup();
   });
 
-  const cradle = (...args: string[]) => run('npm', ['run', '-s', 'cradle', '--', ...args], { cwd: ROOT, env, timeout: 60_000 });
+  const cradle = (...args: string[]) => run('npm', ['run', '-s', 'cradle', '--', ...args], { cwd: ROOT, env, timeout: 300_000 });
 
   it('creates a tenant and its first ADMIN and prints their ids as JSON', async () => {
     const { stdout } = await cradle('tenant:create', '--name', 'CLI Clinic', '--admin-email', 'Head@CLI.example', '--admin-password', 'a long enough password');
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(result).toEqual({ tenantId: expect.stringMatching(/^[0-9a-f-]{36}$/), adminUserId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-  }, 90_000);
+  }, 400_000);
 
   it('refuses a second tenant with the same admin e-mail, exiting non-zero with a clear message', async () => {
     const failure = await cradle('tenant:create', '--name', 'Again', '--admin-email', 'head@cli.example', '--admin-password', 'a long enough password').catch((e: unknown) => e);
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('already exists');
-  }, 90_000);
+  }, 400_000);
 
   it('explains its usage when options are missing', async () => {
     const failure = await cradle('tenant:create', '--name', 'Incomplete').catch((e: unknown) => e);
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('--admin-email');
-  }, 90_000);
+  }, 400_000);
 });
 
 /** The README's first command runs the built server on the embedded default; this drives that same entry point. */

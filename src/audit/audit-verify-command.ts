@@ -57,7 +57,7 @@ export async function runAuditVerify(args: string[], config: Readonly<Config>): 
   const tenantId = values.tenant ?? null;
   if (tenantId !== null && !UUID.test(tenantId)) throw new Error('--tenant must be a tenant id (a UUID)');
   if (values.checkpoint === '') throw new Error('--checkpoint must name a checkpoint file');
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, { owner: 'cradle audit:verify' });
   try {
     return await verifyAllChains(db.orm.em.fork(), config, tenantId, values.checkpoint ?? config.auditCheckpoint.file);
   } finally {
@@ -74,7 +74,7 @@ export async function runAuditCheckpoint(args: string[], config: Readonly<Config
   const { values } = parseArgs({ args, options: { out: { type: 'string', default: '-' } }, strict: true });
   const out = values.out;
   if (out === '') throw new Error('--out must name a file, or - for standard output');
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, { owner: 'cradle audit:checkpoint' });
   let text: string;
   let count: number;
   try {

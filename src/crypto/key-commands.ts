@@ -17,7 +17,7 @@ export async function runKeyCommand(command: 'keys:rotate-kek' | 'keys:reencrypt
   const maxBatches = values['max-batches'] === undefined ? undefined : Number(values['max-batches']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new Error('--batch must be a whole number from 1 to 100000');
   if (maxBatches !== undefined && (!Number.isInteger(maxBatches) || maxBatches < 1)) throw new Error('--max-batches must be a positive whole number');
-  const db = await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true });
+  const db = await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true, owner: `cradle ${command}` });
   try {
     return command === 'keys:rotate-kek'
       ? await rotateKeyEncryptionKey(db.fieldKeys)

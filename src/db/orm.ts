@@ -10,6 +10,7 @@ import { FieldKeyRing, type RawExecutor } from '../crypto/field-key-ring.js';
 import { encryptQueuedColumns } from '../crypto/key-rotation.js';
 import { keyEncryptionKeysFromConfig } from '../crypto/kek-source.js';
 import { releaseBrokenConnections } from './broken-connections.js';
+import { acquireDataDirLock, type DataDirLock, type DataDirOwner } from './data-dir-lock.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { PG_COMPATIBLE_PARSERS, PGliteDialect } from './pglite-dialect.js';
@@ -111,11 +112,39 @@ function defaultFieldEncryption(config: DatabaseConfig): FieldEncryptionConfig {
  * With `requireReadableKeys`, a KEK that cannot unwrap the stored keys closes the database and
  * throws `WrongKeyEncryptionKeyError` (the server refuses to start rather than serve unreadable data).
  * For the embedded default, PGlite keeps its files under `<dataDir>/pgdata` (or in memory when `dataDir` is null).
+ * An on-disk embedded database has one owner: its owner lock (`data-dir-lock.ts`) is taken before
+ * anything is written, so a second process is refused with `DataDirInUseError`, and is released on close.
  */
-export async function openDatabase(
-  config: DatabaseConfig,
-  options: { migrate?: boolean; fieldEncryption?: FieldEncryptionConfig; requireReadableKeys?: boolean } = {},
-): Promise<Database> {
+export async function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const lock =
+    config.kind === 'pglite' && config.dataDir !== null
+      ? await acquireDataDirLock(config.dataDir, options.owner ?? 'cradle', { onTakeover: options.onStaleLock ?? reportTakeover })
+      : null;
+  try {
+    return await openLocked(config, options, lock);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  /** Apply pending migrations (and load the keys); default true. */
+  readonly migrate?: boolean;
+  readonly fieldEncryption?: FieldEncryptionConfig;
+  readonly requireReadableKeys?: boolean;
+  /** Who opens an on-disk embedded database, recorded in its owner lock: `server` or `cradle <command>`. */
+  readonly owner?: string;
+  /** Told when the owner lock of a process that no longer runs was taken over (default: a line on standard error). */
+  readonly onStaleLock?: (stale: DataDirOwner) => void;
+}
+
+function reportTakeover(stale: DataDirOwner): void {
+  process.stderr.write(`cradle: took over the embedded database from ${stale.command} (pid ${stale.pid}, started ${stale.startedAt}), which no longer runs\n`);
+}
+
+async function openLocked(config: DatabaseConfig, options: OpenDatabaseOptions, lock: DataDirLock | null): Promise<Database> {
   const fieldKeys = new FieldKeyRing(keyEncryptionKeysFromConfig(options.fieldEncryption ?? defaultFieldEncryption(config)), {
     singleConnection: config.kind === 'pglite',
   });
@@ -177,10 +206,14 @@ export async function openDatabase(
       return (await orm.checkConnection()).ok;
     },
     async close() {
-      await fieldKeys.close();
-      await orm.close(true);
-      await keyPool?.end();
-      if (db && !db.closed) await db.close();
+      try {
+        await fieldKeys.close();
+        await orm.close(true);
+        await keyPool?.end();
+        if (db && !db.closed) await db.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

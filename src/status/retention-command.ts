@@ -8,7 +8,7 @@ import { purgeExpiredClinicalRecords, type RetentionPurgeResult } from './clinic
 /** `cradle retention:purge [--dry-run]`: applies the clinical retention policy to the configured database. */
 export async function runRetentionPurge(args: string[], config: Readonly<Config>, now: () => number = Date.now): Promise<RetentionPurgeResult> {
   const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' } }, strict: true });
-  const db = await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true });
+  const db = await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true, owner: 'cradle retention:purge' });
   const audit = new AuditLog(db.orm, now, createLogger(config.logLevel, process.stderr));
   try {
     return await purgeExpiredClinicalRecords(db.orm.em.fork(), audit, {
