@@ -2,16 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { DEMO_AUDIT_CHECKPOINT_KEY, DEMO_TOKEN_SECRET } from '../src/config-secrets.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-};
+import { configProblems } from './helpers/config-problems.js';
 
 /** The secrets production needs, each random. */
 const productionSecrets = () => ({
@@ -75,36 +66,36 @@ describe('loadConfig', () => {
   it('refuses production on the embedded database without secrets, naming every missing one at once', () => {
     const modes: Array<Record<string, string>> = [{ NODE_ENV: 'production' }, { CRADLE_PRODUCTION: 'true' }, { NODE_ENV: 'production', CRADLE_PRODUCTION: 'false' }];
     for (const mode of modes) {
-      expect(problemsOf(mode).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
+      expect(configProblems(mode).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
     }
-    expect(problemsOf({ NODE_ENV: 'production', ...productionSecrets() })).toEqual([]);
+    expect(configProblems({ NODE_ENV: 'production', ...productionSecrets() })).toEqual([]);
   });
 
   it('reports missing production secrets together with settings that do not parse', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', PORT: 'x', CRADLE_TOKEN_SECRET: 'short' });
+    const problems = configProblems({ NODE_ENV: 'production', PORT: 'x', CRADLE_TOKEN_SECRET: 'short' });
     expect(problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
     expect(problems[1]).toBe('CRADLE_TOKEN_SECRET: must be at least 32 characters');
   });
 
   it('seeds no demo tenant in production and refuses CRADLE_DEMO_SEED=true there, on either backend', () => {
     expect(loadConfig({ NODE_ENV: 'production', ...productionSecrets() }).demoSeed).toBe(false);
-    expect(problemsOf({ NODE_ENV: 'production', CRADLE_DEMO_SEED: 'true', ...productionSecrets() })).toEqual([
+    expect(configProblems({ NODE_ENV: 'production', CRADLE_DEMO_SEED: 'true', ...productionSecrets() })).toEqual([
       'CRADLE_DEMO_SEED: the demo tenant (published passwords, an ADMIN among them) is refused in production; create a tenant with `cradle tenant:create`',
     ]);
-    expect(problemsOf({ CRADLE_PRODUCTION: 'true', DATABASE_URL: 'postgres://u@h/db', CRADLE_DEMO_SEED: 'yes', ...productionSecrets() }).map((p) => p.split(':')[0])).toEqual(['CRADLE_DEMO_SEED']);
-    expect(problemsOf({ CRADLE_PRODUCTION: 'true', DATABASE_URL: 'postgres://u@h/db' }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
+    expect(configProblems({ CRADLE_PRODUCTION: 'true', DATABASE_URL: 'postgres://u@h/db', CRADLE_DEMO_SEED: 'yes', ...productionSecrets() }).map((p) => p.split(':')[0])).toEqual(['CRADLE_DEMO_SEED']);
+    expect(configProblems({ CRADLE_PRODUCTION: 'true', DATABASE_URL: 'postgres://u@h/db' }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET', 'CRADLE_AUDIT_CHECKPOINT_KEY', 'CRADLE_KEK']);
     expect(loadConfig({ NODE_ENV: 'production', CRADLE_DEMO_SEED: 'false', ...productionSecrets() }).demoSeed).toBe(false);
   });
 
   it('refuses the published demo secrets and repeated strings as production secrets, and a checkpoint key equal to the token secret anywhere', () => {
     const secrets = productionSecrets();
-    expect(problemsOf({ NODE_ENV: 'production', ...secrets, CRADLE_TOKEN_SECRET: DEMO_TOKEN_SECRET }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET']);
-    expect(problemsOf({ NODE_ENV: 'production', ...secrets, CRADLE_TOKEN_SECRET: 'x'.repeat(64) }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET']);
-    expect(problemsOf({ NODE_ENV: 'production', ...secrets, CRADLE_AUDIT_CHECKPOINT_KEY: DEMO_AUDIT_CHECKPOINT_KEY }).map((p) => p.split(':')[0])).toEqual(['CRADLE_AUDIT_CHECKPOINT_KEY']);
-    expect(problemsOf({ NODE_ENV: 'production', ...secrets, CRADLE_AUDIT_CHECKPOINT_KEY: secrets.CRADLE_TOKEN_SECRET })).toEqual([
+    expect(configProblems({ NODE_ENV: 'production', ...secrets, CRADLE_TOKEN_SECRET: DEMO_TOKEN_SECRET }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET']);
+    expect(configProblems({ NODE_ENV: 'production', ...secrets, CRADLE_TOKEN_SECRET: 'x'.repeat(64) }).map((p) => p.split(':')[0])).toEqual(['CRADLE_TOKEN_SECRET']);
+    expect(configProblems({ NODE_ENV: 'production', ...secrets, CRADLE_AUDIT_CHECKPOINT_KEY: DEMO_AUDIT_CHECKPOINT_KEY }).map((p) => p.split(':')[0])).toEqual(['CRADLE_AUDIT_CHECKPOINT_KEY']);
+    expect(configProblems({ NODE_ENV: 'production', ...secrets, CRADLE_AUDIT_CHECKPOINT_KEY: secrets.CRADLE_TOKEN_SECRET })).toEqual([
       'CRADLE_AUDIT_CHECKPOINT_KEY: must differ from CRADLE_TOKEN_SECRET (a leaked token secret must not let anyone re-sign checkpoints)',
     ]);
-    expect(problemsOf({ CRADLE_TOKEN_SECRET: 'y'.repeat(40), CRADLE_AUDIT_CHECKPOINT_KEY: 'y'.repeat(40) }).map((p) => p.split(':')[0])).toEqual(['CRADLE_AUDIT_CHECKPOINT_KEY']);
+    expect(configProblems({ CRADLE_TOKEN_SECRET: 'y'.repeat(40), CRADLE_AUDIT_CHECKPOINT_KEY: 'y'.repeat(40) }).map((p) => p.split(':')[0])).toEqual(['CRADLE_AUDIT_CHECKPOINT_KEY']);
   });
 
   it('keeps the development default: the demo tenant and the published demo secrets with nothing set', () => {
@@ -131,7 +122,7 @@ describe('loadConfig', () => {
       expect(loadConfig({ ...production, ...productionSecrets(), CRADLE_EXPLORER: 'true' }).explorer).toBe(true);
     }
     expect(loadConfig({ CRADLE_EXPLORER: 'false' }).explorer).toBe(false);
-    expect(problemsOf({ CRADLE_EXPLORER: 'sometimes' })).toEqual([expect.stringMatching(/^CRADLE_EXPLORER: /)]);
+    expect(configProblems({ CRADLE_EXPLORER: 'sometimes' })).toEqual([expect.stringMatching(/^CRADLE_EXPLORER: /)]);
   });
 
   it('takes the checkpoint hook and its timeout from the environment', () => {

@@ -1,3 +1,4 @@
+import { auditAdministrativeAction } from '../audit/administrative-action.js';
 import type { RequestContext } from '../context.js';
 import { TotpCredential, TotpRecoveryCode, User } from '../db/entities/index.js';
 import { BadInputError, NotFoundError } from '../errors.js';
@@ -61,21 +62,6 @@ export class AccountAdministrationService {
   }
 
   private async audit(action: string, user: User, details: Record<string, number | boolean>): Promise<void> {
-    const actor = this.ctx.access.requireActor();
-    await this.ctx.services.audit.append([
-      {
-        tenantId: actor.tenantId,
-        actor: { type: 'USER', userId: actor.userId, role: actor.role, sessionId: actor.sessionId ?? null },
-        patientId: null,
-        action,
-        fields: [],
-        purpose: 'OPERATIONS',
-        outcome: 'ALLOWED',
-        requestId: this.ctx.requestId,
-        clientIp: this.ctx.clientIp,
-        userAgent: this.ctx.userAgent,
-        details: { targetUserId: user.id, targetRole: String(user.role), ...details },
-      },
-    ]);
+    await auditAdministrativeAction(this.ctx, { action, patientId: null, targetUserId: user.id, targetRole: String(user.role), details });
   }
 }

@@ -1,3 +1,4 @@
+import { auditAdministrativeAction } from '../audit/administrative-action.js';
 import type { RequestContext } from '../context.js';
 import { CareTeamMember, CLINICAL_ROLES, User, type ClinicalRole } from '../db/entities/index.js';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
@@ -63,22 +64,7 @@ export class CareTeamService {
   }
 
   private async auditAdminAssignment(patientId: string, userId: string, role: ClinicalRole): Promise<void> {
-    const actor = this.ctx.access.requireActor();
-    await this.ctx.services.audit.append([
-      {
-        tenantId: actor.tenantId,
-        actor: { type: 'USER', userId: actor.userId, role: actor.role, sessionId: actor.sessionId ?? null },
-        patientId,
-        action: ADMIN_CARE_TEAM_ASSIGNMENT_ACTION,
-        fields: [],
-        purpose: 'OPERATIONS',
-        outcome: 'ALLOWED',
-        requestId: this.ctx.requestId,
-        clientIp: this.ctx.clientIp,
-        userAgent: this.ctx.userAgent,
-        details: { targetUserId: userId, targetRole: role },
-      },
-    ]);
+    await auditAdministrativeAction(this.ctx, { action: ADMIN_CARE_TEAM_ASSIGNMENT_ACTION, patientId, targetUserId: userId, targetRole: role });
   }
 
   /** Ends a clinician's membership; returns true. Live subscriptions stop delivering at once. */

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-};
+import { loadConfig } from '../../src/config.js';
+import { configProblems } from '../helpers/config-problems.js';
 
 describe('messaging limit settings', () => {
   it('defaults to 6 claims per device and 300 in all an hour, 300 envelopes and 1 MiB sent a minute, 5000 envelopes and 32 MiB per mailbox', () => {
@@ -38,7 +29,7 @@ describe('messaging limit settings', () => {
   });
 
   it('refuses, all at once, limits that a valid request could never fit', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE: '4096',
       CRADLE_MESSAGING_MAX_SEND_BYTES: '8192',
       CRADLE_MESSAGING_MAILBOX_MAX_BYTES: '1024',
@@ -51,6 +42,6 @@ describe('messaging limit settings', () => {
       'CRADLE_MESSAGING_MAILBOX_MAX_BYTES: must be at least CRADLE_MESSAGING_MAX_ENVELOPE_BYTES (2048)',
       'CRADLE_MESSAGING_CLAIMS_PER_HOUR: must be at least CRADLE_MESSAGING_MAX_DEVICES (5)',
     ]);
-    expect(problemsOf({ CRADLE_MESSAGING_SEND_ENVELOPES_PER_MINUTE: '100' })).toEqual(['CRADLE_MESSAGING_SEND_ENVELOPES_PER_MINUTE: must be at least 256']);
+    expect(configProblems({ CRADLE_MESSAGING_SEND_ENVELOPES_PER_MINUTE: '100' })).toEqual(['CRADLE_MESSAGING_SEND_ENVELOPES_PER_MINUTE: must be at least 256']);
   });
 });

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { keyEncryptionKeysFromConfig } from '../../src/crypto/kek-source.js';
 import { LocalKeyEncryptionKey } from '../../src/crypto/key-encryption-key.js';
 import { KmsError, VaultTransitKek, type VaultTransitOptions } from '../../src/crypto/vault-transit-kek.js';
 import { createLogger } from '../../src/logger.js';
 import { startTransitServer, type TransitServer } from './transit-server.js';
+import { configProblems } from '../helpers/config-problems.js';
 
 /**
  * The Vault/OpenBao transit KEK against a transit-compatible local server (`transit-server.ts`,
@@ -168,23 +169,13 @@ describe('CRADLE_KMS=vault-transit configuration', () => {
     CRADLE_VAULT_TRANSIT_KEY: 'cradle',
   };
 
-  const problemsOf = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env);
-    } catch (err) {
-      if (err instanceof ConfigError) return [...err.problems];
-      throw err;
-    }
-    return [];
-  };
-
   it('reports every missing Vault setting together', () => {
-    const problems = problemsOf({ CRADLE_KMS: 'vault-transit' });
+    const problems = configProblems({ CRADLE_KMS: 'vault-transit' });
     expect(problems.map((p) => p.split(':')[0])).toEqual(['CRADLE_VAULT_ADDR', 'CRADLE_VAULT_TOKEN', 'CRADLE_VAULT_TRANSIT_KEY']);
   });
 
   it('reports invalid Vault settings together with other invalid settings, without quoting the token', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       ...vaultEnv,
       CRADLE_VAULT_ADDR: 'https://user:secret@vault.internal',
       CRADLE_VAULT_TOKEN_FILE: '/run/secrets/vault-token',
@@ -193,19 +184,19 @@ describe('CRADLE_KMS=vault-transit configuration', () => {
     });
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['CRADLE_KEK_PREVIOUS', 'CRADLE_VAULT_ADDR', 'CRADLE_VAULT_TOKEN_FILE', 'CRADLE_VAULT_TRANSIT_KEY']);
     expect(problems.join('\n')).not.toContain(TOKEN);
-    expect(problemsOf({ CRADLE_KMS: 'aws', CRADLE_KMS_TIMEOUT_MS: '5' }).map((p) => p.split(':')[0])).toEqual(['CRADLE_KMS', 'CRADLE_KMS_TIMEOUT_MS']);
+    expect(configProblems({ CRADLE_KMS: 'aws', CRADLE_KMS_TIMEOUT_MS: '5' }).map((p) => p.split(':')[0])).toEqual(['CRADLE_KMS', 'CRADLE_KMS_TIMEOUT_MS']);
   });
 
   it('refuses Vault settings without CRADLE_KMS=vault-transit, so a forgotten switch does not fall back to a local key', () => {
     const { CRADLE_KMS: _omitted, ...withoutSwitch } = vaultEnv;
-    expect(problemsOf(withoutSwitch).map((p) => p.split(':')[0])).toEqual(['CRADLE_VAULT_ADDR', 'CRADLE_VAULT_TOKEN', 'CRADLE_VAULT_TRANSIT_KEY']);
+    expect(configProblems(withoutSwitch).map((p) => p.split(':')[0])).toEqual(['CRADLE_VAULT_ADDR', 'CRADLE_VAULT_TOKEN', 'CRADLE_VAULT_TRANSIT_KEY']);
   });
 
   it('requires https in production, except to a loopback Vault Agent', () => {
-    expect(problemsOf({ ...vaultEnv, ...productionSecrets, CRADLE_PRODUCTION: 'true', CRADLE_VAULT_ADDR: 'http://vault.internal:8200' })).toEqual([
+    expect(configProblems({ ...vaultEnv, ...productionSecrets, CRADLE_PRODUCTION: 'true', CRADLE_VAULT_ADDR: 'http://vault.internal:8200' })).toEqual([
       'CRADLE_VAULT_ADDR: must use https:// in production (plain http:// only to a loopback Vault Agent)',
     ]);
-    expect(problemsOf({ ...vaultEnv, ...productionSecrets, CRADLE_PRODUCTION: 'true', CRADLE_VAULT_ADDR: 'http://127.0.0.1:8100' })).toEqual([]);
+    expect(configProblems({ ...vaultEnv, ...productionSecrets, CRADLE_PRODUCTION: 'true', CRADLE_VAULT_ADDR: 'http://127.0.0.1:8100' })).toEqual([]);
   });
 
   it('makes the transit key current, needs no CRADLE_KEK in production, and keeps a configured local KEK as a previous one', () => {

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-};
+import { loadConfig } from '../../src/config.js';
+import { configProblems } from '../helpers/config-problems.js';
 
 describe('tracing configuration', () => {
   it('is off by default', () => {
@@ -38,12 +29,12 @@ describe('tracing configuration', () => {
   });
 
   it('reports a bad endpoint, bad headers and an unsupported exporter together', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://user:secret@collector:4318/v1/traces',
       OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign',
     });
     expect(problems.map((p) => p.slice(0, p.indexOf(':')))).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS']);
-    expect(problemsOf({ OTEL_TRACES_EXPORTER: 'zipkin' })).toEqual(['OTEL_TRACES_EXPORTER: must be otlp or none']);
+    expect(configProblems({ OTEL_TRACES_EXPORTER: 'zipkin' })).toEqual(['OTEL_TRACES_EXPORTER: must be otlp or none']);
   });
 });
