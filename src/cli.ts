@@ -1,14 +1,9 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { createUser } from './auth/user.service.js';
+import { AUDIT_COMMANDS_USAGE } from './audit/audit-commands-usage.js';
 import { ConfigError, loadConfig } from './config.js';
-import { Tenant } from './db/entities/index.js';
-import { openDatabase } from './db/orm.js';
-import { KEY_COMMANDS_USAGE, runKeyCommand } from './crypto/key-commands.js';
-import { AUDIT_COMMANDS_USAGE, runAuditCheckpoint, runAuditVerify } from './audit/audit-verify-command.js';
-import { AppError } from './errors.js';
+import { KEY_COMMANDS_USAGE } from './crypto/key-commands-usage.js';
 import { RETENTION_COMMANDS_USAGE } from './status/clinical-retention.js';
-import { runRetentionPurge } from './status/retention-command.js';
 
 const USAGE = `Usage: npm run cradle -- <command> [options]
 
@@ -28,7 +23,10 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
-/** The `cradle` command line (see shared/API.md: Bootstrap). */
+/**
+ * The `cradle` command line (see shared/API.md: Bootstrap). Each command's implementation is
+ * imported when it runs, so printing the usage never loads the ORM, PGlite or GraphQL.
+ */
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   let config;
@@ -49,6 +47,12 @@ async function main(argv: string[]): Promise<void> {
       const email = values['admin-email'];
       const password = values['admin-password'];
       if (!name || !email || !password) fail(`tenant:create needs --name, --admin-email and --admin-password.\n\n${USAGE}`);
+      const [{ createUser }, { Tenant }, { openDatabase }, { AppError }] = await Promise.all([
+        import('./auth/user.service.js'),
+        import('./db/entities/index.js'),
+        import('./db/orm.js'),
+        import('./errors.js'),
+      ]);
       const db = await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true });
       try {
         const result = await db.orm.em.fork().transactional(async (em) => {
@@ -67,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'migrate': {
+      const { openDatabase } = await import('./db/orm.js');
       const db = await openDatabase(config.database, { migrate: false });
       try {
         const applied = await db.orm.migrator.up();
@@ -77,23 +82,29 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'keys:rotate-kek':
-    case 'keys:reencrypt':
+    case 'keys:reencrypt': {
+      const { runKeyCommand } = await import('./crypto/key-commands.js');
       process.stdout.write(`${JSON.stringify(await runKeyCommand(command, rest, config))}\n`);
       return;
+    }
     case 'audit:verify': {
+      const { runAuditVerify } = await import('./audit/audit-verify-command.js');
       const report = await runAuditVerify(rest, config);
       process.stdout.write(`${JSON.stringify(report)}\n`);
       if (!report.valid) process.exit(1);
       return;
     }
     case 'audit:checkpoint': {
+      const { runAuditCheckpoint } = await import('./audit/audit-verify-command.js');
       const result = await runAuditCheckpoint(rest, config);
       process.stdout.write(result.out === '-' ? result.text : `${JSON.stringify({ written: result.count, out: result.out })}\n`);
       return;
     }
-    case 'retention:purge':
+    case 'retention:purge': {
+      const { runRetentionPurge } = await import('./status/retention-command.js');
       process.stdout.write(`${JSON.stringify(await runRetentionPurge(rest, config))}\n`);
       return;
+    }
     default:
       fail(USAGE, command === undefined || command === 'help' || command === '--help' ? 0 : 2);
   }
