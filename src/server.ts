@@ -17,7 +17,7 @@ import { AccessTokenIssuer, bearerToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext, type ServerServices } from './context.js';
 import { openDatabase, type Database } from './db/orm.js';
-import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
+import type { DemoLogin } from './db/seed-demo.js';
 import { Tenant } from './db/entities/index.js';
 import { AlertingWorker } from './alerting/alerting-worker.js';
 import { isDatabaseUnavailable } from './db/database-unavailable.js';
@@ -139,6 +139,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const database = overrides.database ?? (await openDatabase(config.database, { fieldEncryption: config.fieldEncryption, requireReadableKeys: true }));
   let demoLogins: DemoLogin[] | null = null;
   if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
+    // Imported only to seed: faker is large, and a restart on seeded data never needs it.
+    const { seedDemoTenant } = await import('./db/seed-demo.js');
     demoLogins = await seedDemoTenant(database.orm.em.fork(), now());
     logger.info({ users: demoLogins.length }, 'seeded the synthetic demo tenant');
   }
