@@ -1,14 +1,10 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { AUDIT_COMMANDS_USAGE } from './audit/audit-commands-usage.js';
 import { ConfigError, loadConfig } from './config.js';
+import { KEY_COMMANDS_USAGE } from './crypto/key-commands-usage.js';
 import { DATA_DIR_IN_USE_EXIT_CODE, DataDirInUseError } from './db/data-dir-lock.js';
-import { openDatabase } from './db/orm.js';
-import { KEY_COMMANDS_USAGE, runKeyCommand } from './crypto/key-commands.js';
-import { AUDIT_COMMANDS_USAGE, runAuditCheckpoint, runAuditVerify } from './audit/audit-verify-command.js';
-import { AppError } from './errors.js';
 import { RETENTION_COMMANDS_USAGE } from './status/clinical-retention.js';
-import { OperatorCommandError, runTenantCreate } from './operator/tenant-create-command.js';
-import { runRetentionPurge } from './status/retention-command.js';
 
 const USAGE = `Usage: npm run cradle -- <command> [options]
 
@@ -51,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
       const email = values['admin-email'];
       const password = values['admin-password'];
       if (!name || !email || !password) fail(`tenant:create needs --name, --admin-email and --admin-password.\n\n${USAGE}`);
+      const [{ AppError }, { OperatorCommandError, runTenantCreate }] = await Promise.all([import('./errors.js'), import('./operator/tenant-create-command.js')]);
       try {
         const result = await runTenantCreate({ name, adminEmail: email, adminPassword: password }, config);
         process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -61,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'migrate': {
+      const { openDatabase } = await import('./db/orm.js');
       const db = await openDatabase(config.database, { migrate: false, owner: 'cradle migrate' });
       try {
         const applied = await db.orm.migrator.up();
@@ -71,23 +69,29 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'keys:rotate-kek':
-    case 'keys:reencrypt':
+    case 'keys:reencrypt': {
+      const { runKeyCommand } = await import('./crypto/key-commands.js');
       process.stdout.write(`${JSON.stringify(await runKeyCommand(command, rest, config))}\n`);
       return;
+    }
     case 'audit:verify': {
+      const { runAuditVerify } = await import('./audit/audit-verify-command.js');
       const report = await runAuditVerify(rest, config);
       process.stdout.write(`${JSON.stringify(report)}\n`);
       if (!report.valid) process.exit(1);
       return;
     }
     case 'audit:checkpoint': {
+      const { runAuditCheckpoint } = await import('./audit/audit-verify-command.js');
       const result = await runAuditCheckpoint(rest, config);
       process.stdout.write(result.out === '-' ? result.text : `${JSON.stringify({ written: result.count, out: result.out })}\n`);
       return;
     }
-    case 'retention:purge':
+    case 'retention:purge': {
+      const { runRetentionPurge } = await import('./status/retention-command.js');
       process.stdout.write(`${JSON.stringify(await runRetentionPurge(rest, config))}\n`);
       return;
+    }
     default:
       fail(USAGE, command === undefined || command === 'help' || command === '--help' ? 0 : 2);
   }

@@ -21,7 +21,7 @@ import { openDatabase, type Database } from './db/orm.js';
 import { SERVER_OWNER } from './db/data-dir-lock.js';
 import { createTenantWithAdmin } from './auth/tenant-bootstrap.js';
 import { startOperatorChannel, type OperatorChannel } from './operator/operator-channel.js';
-import { seedDemoTenant, type DemoLogin } from './db/seed-demo.js';
+import type { DemoLogin } from './db/seed-demo.js';
 import { Tenant } from './db/entities/index.js';
 import { AlertingWorker } from './alerting/alerting-worker.js';
 import { isDatabaseUnavailable } from './db/database-unavailable.js';
@@ -177,6 +177,8 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
     }));
   let demoLogins: DemoLogin[] | null = null;
   if (config.demoSeed && (await database.orm.em.fork().count(Tenant, {})) === 0) {
+    // Imported only to seed: faker is large, and a restart on seeded data never needs it.
+    const { seedDemoTenant } = await import('./db/seed-demo.js');
     demoLogins = await seedDemoTenant(database.orm.em.fork(), now());
     logger.info({ users: demoLogins.length }, 'seeded the synthetic demo tenant');
   }

@@ -3,13 +3,6 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/orm.js';
 import { reencryptFields, rotateKeyEncryptionKey, type KekRotationResult, type ReencryptResult } from './key-rotation.js';
 
-/** Usage lines of the key commands, for the command line's help. */
-export const KEY_COMMANDS_USAGE = `  keys:rotate-kek
-      Re-wraps every data key under CRADLE_KEK (the old KEK in CRADLE_KEK_PREVIOUS); prints {"kekId","rewrapped","unreadable"}.
-  keys:reencrypt [--batch N] [--max-batches M]
-      Re-encrypts every encrypted value under new data keys (and encrypts legacy plaintext), N rows
-      per batch (default 500); resumable: an interrupted run continues where it stopped.`;
-
 /** Runs `keys:rotate-kek` or `keys:reencrypt` against the configured database; returns the JSON to print. */
 export async function runKeyCommand(command: 'keys:rotate-kek' | 'keys:reencrypt', args: string[], config: Readonly<Config>): Promise<KekRotationResult | ReencryptResult> {
   const { values } = parseArgs({ args, options: { batch: { type: 'string' }, 'max-batches': { type: 'string' } }, strict: true });
