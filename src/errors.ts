@@ -212,8 +212,8 @@ export class BadInputError extends AppError {
 
 /** The request conflicts with the current state (a duplicate, a stale version). */
 export class ConflictError extends AppError {
-  static emailTaken(): ConflictError {
-    return new ConflictError('CONFLICT', 'A user with that e-mail address already exists.', { field: 'input.email' });
+  static emailTaken(field = 'input.email'): ConflictError {
+    return new ConflictError('CONFLICT', 'A user with that e-mail address already exists.', { field });
   }
   static alreadyOnCareTeam(): ConflictError {
     return new ConflictError('CONFLICT', 'That user is already on this care team.', { field: 'userId' });

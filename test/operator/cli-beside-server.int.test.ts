@@ -42,6 +42,24 @@ async function fingerprint(ts: TestServer): Promise<Record<string, string>> {
   return out;
 }
 
+/**
+ * Waits until the server's own background work is done: the compliance monitor has read every
+ * tenant's audit records (its cursor row is a write the server makes after each sign-in or tenant
+ * creation, not the command line's).
+ */
+async function quiesce(ts: TestServer): Promise<void> {
+  const compliance = ts.server.services.auditTrail.compliance;
+  for (;;) {
+    await compliance.settle();
+    const behind = await rawSql(
+      ts,
+      `select h.tenant_id from audit_chain_head h left join compliance_monitor m on m.tenant_id = h.tenant_id where h.seq > coalesce(m.audit_seq, 0)`,
+    );
+    if (behind.length === 0) return;
+    for (const { tenant_id } of behind) compliance.wake(String(tenant_id));
+  }
+}
+
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
 /**
@@ -97,6 +115,7 @@ describe.skipIf(backend.databaseUrl)('the command line beside a running server o
 
   it.each(refused)('%s is refused beside the server, naming it, and changes nothing', async (command, args) => {
     const out = join(dir, `refused-${command.replace(':', '-')}.jsonl`);
+    await quiesce(ts!);
     const before = await fingerprint(ts!);
     const files = readdirSync(dataDir).sort();
     const result = await cli(command, ...args.map((a) => (a === 'CHECKPOINT_FILE' ? out : a)));
