@@ -1,3 +1,4 @@
+import './require-node.js';
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { AUDIT_COMMANDS_USAGE } from './audit/audit-commands-usage.js';

@@ -1,3 +1,4 @@
+import './require-node.js';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config.js';
 import { DATA_DIR_IN_USE_EXIT_CODE, DataDirInUseError } from './db/data-dir-lock.js';
