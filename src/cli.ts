@@ -27,9 +27,13 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
+const COMMANDS = new Set(['tenant:create', 'migrate', 'keys:rotate-kek', 'keys:reencrypt', 'audit:verify', 'audit:checkpoint', 'retention:purge']);
+
 /** The `cradle` command line (see shared/API.md: Bootstrap). */
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Help and unknown commands need no configuration: `--help` works before any secret is set.
+  if (command === undefined || !COMMANDS.has(command)) fail(USAGE, command === undefined || command === 'help' || command === '--help' ? 0 : 2);
   let config;
   try {
     config = loadConfig(process.env);
@@ -94,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      fail(USAGE, command === undefined || command === 'help' || command === '--help' ? 0 : 2);
+      fail(USAGE, 2);
   }
 }
 
