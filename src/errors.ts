@@ -269,7 +269,7 @@ export class BusUnavailableError extends AppError {
  * connect timeout): retry shortly. It keeps the contract's INTERNAL_SERVER_ERROR code and says
  * `retryable`, like {@link BusUnavailableError}; over HTTP the response is a 503. A write refused
  * this way was not applied, except when the connection broke during its commit, which no client
- * can tell apart (see the README's "Database outages").
+ * can tell apart (see "Database outages" in `docs/api.md`).
  */
 export class ServiceUnavailableError extends AppError {
   static database(): ServiceUnavailableError {

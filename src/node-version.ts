@@ -1,7 +1,7 @@
 /**
  * The Node.js release Cradle runs on. Its dependencies decide it (MikroORM 7 and kysely declare
  * Node 22.17, `@graphql-tools/utils` 22.18), and `package.json`'s `engines`, `.nvmrc`, the
- * Dockerfile's base image and the README name the same; `test/node-version.test.ts` holds them to
+ * Dockerfile's base image, the README and `docs/development.md` name the same; `test/node-version.test.ts` holds them to
  * it and fails when a dependency asks for more.
  */
 export const MINIMUM_NODE = '22.18.0';

@@ -46,6 +46,14 @@ describe('the Node.js version everything names', () => {
     // npm refuses to install on an older Node.js rather than warning and going on.
     expect(read('.npmrc')).toMatch(/^engine-strict=true$/m);
   });
+
+  it('is the Node.js version the README and the development guide tell a newcomer to install', () => {
+    const minimum = `${semver.major(MINIMUM_NODE)}.${semver.minor(MINIMUM_NODE)}`;
+    for (const path of ['README.md', 'docs/development.md']) {
+      const named = [...read(path).matchAll(/Node\.js \**(\d+\.\d+)/g)].map((m) => m[1]);
+      expect({ path, named: named.length > 0 && named.every((v) => v === minimum) }).toEqual({ path, named: true });
+    }
+  });
 });
 
 /**

@@ -6,8 +6,8 @@ import { DAY_MS, parseSeries, type PatientTimeline, type Series, type SeriesValu
 
 /**
  * The CEL environment of protocol conditions: the declared, typed facts of `condition-facts.ts` and
- * the window functions over the patient's history. Every name and type is listed in the README
- * section "Care protocols: condition language".
+ * the window functions over the patient's history. Every name and type is listed in
+ * `docs/protocols.md` ("Condition language").
  *
  * Window functions read the timeline of the evaluation under way through {@link ConditionEnvironment.run};
  * cel-js evaluates synchronously, so one environment serves one evaluation at a time.

@@ -1,6 +1,6 @@
 /**
  * The care-protocol engine (pure): the API the alerting service calls. See `protocol.ts` for the
- * shapes and the README section "Care protocols: condition language" for the condition language.
+ * shapes and `docs/protocols.md` ("Condition language") for the condition language.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 import type { Role } from '../../src/db/entities/index.js';
 
 /**
- * The access model restated as an oracle, independent of the code (README "Access model"): which
+ * The access model restated as an oracle, independent of the code (`docs/access-model.md`): which
  * roles each operation admits, and which data categories each role gets of a patient in each
  * situation. `authorization-matrix.int.test.ts` checks every patient-scoped operation in every
  * situation against it, and scans every response for the values of the categories `categories`

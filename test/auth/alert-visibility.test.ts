@@ -23,7 +23,7 @@ import { inputOf, NOW, observation } from '../protocols/protocol-fixtures.js';
  * CARE_COORDINATION consent lists) include the category of every fact the alert read.
  */
 
-/** The category each kind of update belongs to (README "Access model"). */
+/** The category each kind of update belongs to (`docs/access-model.md`). */
 const KIND: Readonly<Record<StatusKind, Category>> = {
   MOOD: 'MENTAL_HEALTH', SCREENING: 'MENTAL_HEALTH', SLEEP: 'MATERNAL', VITALS: 'MATERNAL', SYMPTOMS: 'MATERNAL', FEEDING: 'FEEDING', INFANT_VITALS: 'INFANT',
 };

@@ -10,7 +10,7 @@ const UPDATES = `query($p: ID!) { statusUpdates(patientId: $p, first: 50) { edge
 
 type Permissions = { rolePermissions: Array<{ role: string; categories: string[] }> };
 
-/** The model every new tenant starts with (README, "Access model"). */
+/** The model every new tenant starts with (`docs/access-model.md`). */
 const DEFAULT_MODEL = {
   PRIMARY_CARE_PROVIDER: ['IDENTITY', 'CONTACT', 'MATERNAL', 'MENTAL_HEALTH', 'FEEDING', 'INFANT', 'CARE_TEAM'],
   MIDWIFE: ['IDENTITY', 'CONTACT', 'MATERNAL', 'MENTAL_HEALTH', 'FEEDING', 'INFANT', 'CARE_TEAM'],

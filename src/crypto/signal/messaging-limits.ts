@@ -5,7 +5,7 @@ import type { RequestContext } from '../../context.js';
 import { RateLimitedError } from '../../errors.js';
 
 /**
- * The rate limits and quotas of secure messaging (`CRADLE_MESSAGING_*`, see the README): prekey
+ * The rate limits and quotas of secure messaging (`CRADLE_MESSAGING_*`, see `docs/configuration.md` and `docs/messaging.md`): prekey
  * bundle claims per (claimer, device) and per claimer, envelopes and bytes sent per sender, and the
  * size of each device's mailbox. Rates are spent through the server's rate limiter (`auth/rate-limiter.ts`) (Redis
  * when configured, so they hold across instances), on the injected clock; the mailbox quota is
