@@ -4,8 +4,8 @@
  * its variant. Adding a system here adds it to every round and every table.
  */
 
-/** A compared system: A is Cradle, B1 and B2 are baselines. */
-export type SystemId = 'A' | 'B1' | 'B2';
+/** A compared system: A is Cradle, B1 to B3 are baselines. */
+export type SystemId = 'A' | 'B1' | 'B2' | 'B3';
 
 /** One compared system. */
 export interface BenchSystem {
@@ -28,6 +28,12 @@ export const SYSTEMS: readonly BenchSystem[] = [
     env: { BENCH_TOPIC_MODE: 'global' },
   },
   { id: 'B2', label: 'the same, one topic per patient', entry: 'baselines/textbook-server.js', env: { BENCH_TOPIC_MODE: 'patient' } },
+  {
+    id: 'B3',
+    label: 'expert: Apollo + graphql-ws, node-postgres prepared statements, one Redis channel per patient, token checked in memory + one care-team lookup',
+    entry: 'baselines/expert-server.js',
+    env: {},
+  },
 ];
 
 /** Every system id, in {@link SYSTEMS} order. */
