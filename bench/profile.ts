@@ -1,5 +1,6 @@
-import type { RoundKnobs, SystemId } from './scenario.js';
+import type { RoundKnobs } from './scenario.js';
 import type { EntitlementShape } from './seed.js';
+import { parseSystems, SYSTEM_IDS, type SystemId } from './systems.js';
 
 /** One scenario of the matrix: who subscribes, how events are entitled, how many instances. */
 export interface ScenarioSpec {
@@ -41,18 +42,18 @@ export function profileFromArgs(args: readonly string[]): BenchProfile {
       }
     }
     profile = {
-      name, rounds: 3, systems: ['A', 'B1', 'B2'], scenarios, floors: true, extras: true, floorSockets: 10_000,
+      name, rounds: 3, systems: SYSTEM_IDS, scenarios, floors: true, extras: true, floorSockets: 10_000,
       knobs: { rates: [10, 100, 500, 1000], stepMs: 10_000, drainMs: 5000, recoveryMs: 30_000, warmupMutations: 200, churnMs: 5000, slowConsumerMs: 60_000, slowConsumerRate: 100, padding: 120 },
     };
   } else if (name === 'smoke') {
     profile = {
-      name, rounds: 2, systems: ['A', 'B1', 'B2'], floors: true, extras: true, floorSockets: 50,
+      name, rounds: 2, systems: SYSTEM_IDS, floors: true, extras: true, floorSockets: 50,
       scenarios: [scenario('patient', 50), scenario('team', 50, 2), scenario('all', 50, 1, 1, true)],
       knobs: { rates: [10, 50], stepMs: 1000, drainMs: 2000, recoveryMs: 5000, warmupMutations: 10, churnMs: 500, slowConsumerMs: 1000, slowConsumerRate: 10, padding: 120 },
     };
   } else {
     profile = {
-      name, rounds: 3, systems: ['A', 'B1', 'B2'], floors: true, extras: true, floorSockets: 1000,
+      name, rounds: 3, systems: SYSTEM_IDS, floors: true, extras: true, floorSockets: 1000,
       scenarios: [scenario('patient', 1000), scenario('team', 1000), scenario('all', 1000, 1, 1, true), scenario('team', 1000, 2)],
       knobs: { rates: [10, 100, 500], stepMs: 2500, drainMs: 2000, recoveryMs: 10_000, warmupMutations: 50, churnMs: 1500, slowConsumerMs: 5000, slowConsumerRate: 50, padding: 120 },
     };
@@ -85,7 +86,7 @@ function applyOverrides(profile: BenchProfile, args: readonly string[]): BenchPr
   return {
     ...profile,
     rounds: Number.isInteger(rounds) && rounds > 0 ? rounds : profile.rounds,
-    systems: systems ? (systems.split(',').filter((s) => s === 'A' || s === 'B1' || s === 'B2') as SystemId[]) : profile.systems,
+    systems: systems ? parseSystems(systems) : profile.systems,
     scenarios,
     floorSockets: subscribers ? Number(subscribers) : profile.floorSockets,
     floors: profile.floors && !args.includes('--no-floors'),

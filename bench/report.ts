@@ -1,5 +1,6 @@
 import type { HttpFloorResult, PgbenchResult, WsFloorResult } from './floors/floors.js';
-import type { RoundResult, StepResult, SystemId } from './scenario.js';
+import type { RoundResult, StepResult } from './scenario.js';
+import { SYSTEMS, SYSTEM_IDS, type SystemId } from './systems.js';
 
 /** Everything one `npm run bench` measured, as written to `bench/results/<stamp>.json`. */
 export interface BenchReport {
@@ -21,7 +22,7 @@ export function median(values: ReadonlyArray<number | null | undefined>): number
   return defined.length % 2 === 1 ? defined[mid]! : (defined[mid - 1]! + defined[mid]!) / 2;
 }
 
-const SYSTEM_ORDER: readonly SystemId[] = ['A', 'B1', 'B2'];
+const SYSTEM_ORDER: readonly SystemId[] = SYSTEM_IDS;
 
 function fmt(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
@@ -59,8 +60,9 @@ function sustained(round: RoundResult): number | null {
 /** Renders the report as Markdown: per-rate latency and cost, per-scenario capacity and memory, floors, extras. */
 export function renderMarkdown(report: BenchReport): string {
   const lines: string[] = [];
-  lines.push(`Run ${report.startedAt} → ${report.finishedAt}; medians over ${String(report.profile['rounds'])} alternating rounds (A, B1, B2, …). Latencies in ms; CPU in µs of server CPU (all instances); memory in KB.`);
-  lines.push('A = Cradle; B1 = Apollo + graphql-ws + RedisPubSub, one topic + withFilter; B2 = the same, one topic per patient.');
+  const ran = SYSTEMS.filter((s) => report.rounds.some((r) => r.system === s.id));
+  lines.push(`Run ${report.startedAt} → ${report.finishedAt}; medians over ${String(report.profile['rounds'])} alternating rounds (${[...ran.map((s) => s.id), '…'].join(', ')}). Latencies in ms; CPU in µs of server CPU (all instances); memory in KB.`);
+  lines.push(`${ran.map((s) => `${s.id} = ${s.label}`).join('; ')}.`);
   lines.push('Late = deliveries still outstanding when the drain window after a step ended; Miss = those that never arrived (the backlog is awaited while it keeps draining, up to 2 minutes).');
   lines.push('');
   lines.push('| Scenario | Sys | Rate/s | Mut/s | Mut p99 | Deliv/s | p50 | p99 | p99.9 | max | Last sub p99 | CPU µs/deliv | CPU µs/mut | Loop p99 | Rounds | Late | Miss | Dup | Unauth |');

@@ -27,7 +27,7 @@ import { httpFloor, pgbenchFloor, wsFloor, type HttpFloorResult, type PgbenchRes
 import { profileFromArgs, type ScenarioSpec } from './profile.js';
 import { renderMarkdown, type BenchReport } from './report.js';
 import { runRound, type BenchEnvironment, type RoundResult } from './scenario.js';
-import { seedWorld, type SeededWorld } from './seed.js';
+import { seedWorld, signTokens, type SeededWorld } from './seed.js';
 
 const distBench = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(distBench, '..', '..');
@@ -37,6 +37,8 @@ const profile = profileFromArgs(process.argv.slice(2));
 const startedAt = new Date();
 const runId = `${startedAt.toISOString().replace(/[-:T]/g, '').slice(0, 14)}_${randomBytes(3).toString('hex')}`;
 const clock = performance.now();
+/** The access-token lifetime every server of the run is configured with, and the seed signs with, in seconds. */
+const TOKEN_TTL_SECONDS = 3600;
 const progress = (message: string) => process.stderr.write(`[bench ${((performance.now() - clock) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
 const env: BenchEnvironment = {
@@ -51,6 +53,8 @@ const env: BenchEnvironment = {
     CRADLE_DEMO_SEED: 'false',
     CRADLE_TOKEN_SECRET: randomBytes(32).toString('hex'),
     CRADLE_KEK: randomBytes(32).toString('base64'),
+    // Tokens are re-signed before every round; an hour (the most the configuration allows) covers any round.
+    CRADLE_ACCESS_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
     LOG_LEVEL: 'info',
   },
   cpuProfileDir: process.argv.includes('--cpu-prof') ? join(repoRoot, 'bench', 'results', 'profiles', startedAt.toISOString().replace(/[:.]/g, '-')) : null,
@@ -148,7 +152,8 @@ async function main(): Promise<void> {
         for (const system of profile.systems) {
           progress(`round ${round}: ${system} ${spec.shape}${spec.topics > 1 ? `×${spec.topics}` : ''} ${spec.subscribers} subs ${spec.instances} inst.`);
           try {
-            const result = await runRound(env, system, world, template, spec.instances, round, { ...profile.knobs, slowConsumerMs: spec.slowConsumer ? profile.knobs.slowConsumerMs : 0 });
+            const fresh = await signTokens(world, loadConfig({ ...env.serverEnv, DATABASE_URL: dbUrl(template) }));
+            const result = await runRound(env, system, fresh, template, spec.instances, round, { ...profile.knobs, slowConsumerMs: spec.slowConsumer ? profile.knobs.slowConsumerMs : 0 });
             rounds.push(result);
             const last = result.steps.at(-1);
             progress(`  ${result.steps.length} steps, last ${last?.rate}/s p99 ${last?.delivery.p99Ms} ms, misses ${result.steps.reduce((n, s) => n + s.counts.misses, 0)}`);

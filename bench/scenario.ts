@@ -7,9 +7,9 @@ import { summarise, type LatencySummary } from './lib/latency.js';
 import { runOpenLoop } from './lib/load-generator.js';
 import { churn, SubscriberPool } from './lib/subscriber-pool.js';
 import type { EntitlementShape, SeededWorld } from './seed.js';
+import { systemById, type SystemId } from './systems.js';
 
-/** The systems compared in alternating rounds. */
-export type SystemId = 'A' | 'B1' | 'B2';
+export type { SystemId } from './systems.js';
 
 /** What every round shares: where PostgreSQL and Redis are, the compiled entries, the server secrets. */
 export interface BenchEnvironment {
@@ -95,8 +95,6 @@ export interface SlowConsumerResult {
   readonly stalledReaderDisconnected: boolean;
 }
 
-const ENTRY: Record<SystemId, string> = { A: 'servers/cradle-entry.js', B1: 'baselines/textbook-server.js', B2: 'baselines/textbook-server.js' };
-
 async function adminQuery(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -180,13 +178,13 @@ export async function runRound(
     DATABASE_URL: dbUrl.toString(),
     REDIS_URL: env.redisUrl,
     REDIS_KEY_PREFIX: prefix,
-    BENCH_TOPIC_MODE: system === 'B2' ? 'patient' : 'global',
+    ...systemById(system).env,
   };
   const servers: ServerChild[] = [];
   const tracker = new DeliveryTracker(world.subscribers.map((s) => s.entitled));
   const pool = new SubscriberPool(tracker);
   try {
-    for (let i = 0; i < instances; i++) servers.push(await ServerChild.start(join(env.distBench, ENTRY[system]), serverEnv, env.cpuProfileDir && join(env.cpuProfileDir, `${system}-${world.spec.shape}-${instances}-r${round}`)));
+    for (let i = 0; i < instances; i++) servers.push(await ServerChild.start(join(env.distBench, systemById(system).entry), serverEnv, env.cpuProfileDir && join(env.cpuProfileDir, `${system}-${world.spec.shape}-${instances}-r${round}`)));
     const wsUrls = servers.map((s) => `ws://127.0.0.1:${s.port}/graphql`);
     const httpUrl = `http://127.0.0.1:${servers[0]!.port}/graphql`;
     const cpu = () => servers.reduce((sum, s) => sum + s.cpu(), 0);

@@ -26,6 +26,9 @@ export interface SeedSpec {
 /** One bench subscriber: a signed-in user and the patients whose events it must receive. */
 export interface BenchSubscriber {
   readonly userId: string;
+  readonly role: Role;
+  /** The user's session, which {@link signTokens} binds a fresh token to. */
+  readonly sessionId: string;
   readonly token: string;
   readonly entitled: ReadonlySet<string>;
   readonly decoy: boolean;
@@ -36,6 +39,8 @@ export interface SeededWorld {
   readonly spec: SeedSpec;
   readonly tenantId: string;
   /** A care coordinator on every patient's team who sends the mutations and never subscribes. */
+  readonly writerId: string;
+  readonly writerSessionId: string;
   readonly writerToken: string;
   readonly patients: readonly string[];
   readonly subscribers: readonly BenchSubscriber[];
@@ -47,7 +52,8 @@ export interface SeededWorld {
 const MOOD_ROLES: readonly ClinicalRole[] = ['MIDWIFE', 'PRIMARY_CARE_PROVIDER', 'MENTAL_HEALTH_SPECIALIST', 'CARE_COORDINATOR'];
 const TEAM_SIZE = 10;
 const DASHBOARD_PATIENTS = 10;
-const TOKEN_TTL_SECONDS = 12 * 3600;
+/** Lifetime of the seeded sessions (tokens live as long as the servers allow: see {@link signTokens}). */
+const SESSION_TTL_SECONDS = 12 * 3600;
 const BATCH = 500;
 
 /**
@@ -59,7 +65,6 @@ const BATCH = 500;
  */
 export async function seedWorld(database: Database, config: Readonly<Config>, spec: SeedSpec): Promise<SeededWorld> {
   const orm = database.orm;
-  const issuer = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, TOKEN_TTL_SECONDS);
   const passwordHash = await hashPassword(randomBytes(16).toString('hex'));
   const decoys = Math.round(spec.subscribers * spec.decoyFraction);
   const active = spec.subscribers - decoys;
@@ -110,24 +115,44 @@ export async function seedWorld(database: Database, config: Readonly<Config>, sp
     em.create(AuthSession, {
       id: sessions[i]!, tenantId, userId: sessionUsers[i]!.id, familyId: sessions[i]!, parentId: null,
       refreshTokenHash: createHash('sha256').update(sessions[i]!).digest('hex'), refreshedAt: null,
-      createdAt: new Date(now), lastSeenAt: new Date(now), idleExpiresAt: new Date(now + TOKEN_TTL_SECONDS * 1000),
-      absoluteExpiresAt: new Date(now + TOKEN_TTL_SECONDS * 1000), revokedAt: null, revokedReason: null,
+      createdAt: new Date(now), lastSeenAt: new Date(now), idleExpiresAt: new Date(now + SESSION_TTL_SECONDS * 1000),
+      absoluteExpiresAt: new Date(now + SESSION_TTL_SECONDS * 1000), revokedAt: null, revokedReason: null,
     });
   });
-  const tokens = await Promise.all(sessionUsers.map(async (u, i) => (await issuer.issue({ id: u.id, tenantId, role: u.role }, sessions[i]!)).token));
 
   const entitled: Array<Set<string>> = users.map(() => new Set());
   if (spec.shape === 'patient') for (let i = 0; i < active; i++) entitled[i]!.add(patients[i]!);
   for (const [p, u] of memberships) entitled[u]!.add(patients[p]!);
   const fanOut = new Map<string, number>(patients.map((p) => [p, 0]));
   for (const set of entitled) for (const p of set) fanOut.set(p, fanOut.get(p)! + 1);
+  return signTokens(
+    {
+      spec,
+      tenantId,
+      writerId,
+      writerSessionId: sessions[sessions.length - 1]!,
+      writerToken: '',
+      patients,
+      subscribers: users.map((u, i) => ({ userId: u.id, role: u.role, sessionId: sessions[i]!, token: '', entitled: entitled[i]!, decoy: i >= active })),
+      fanOut,
+    },
+    config,
+  );
+}
+
+/**
+ * Signs a fresh access token for every user of `world` (bound to the user's seeded session) with
+ * the servers' key and the servers' configured lifetime, `config.accessTokenTtlSeconds`: the
+ * servers refuse a token valid for longer than that, so the seed must not outlive it. The driver
+ * calls this before every round, so a run longer than one token lifetime keeps working.
+ */
+export async function signTokens(world: SeededWorld, config: Readonly<Config>): Promise<SeededWorld> {
+  const issuer = new AccessTokenIssuer(config.tokenKeyId, { [config.tokenKeyId]: config.tokenSecret }, config.accessTokenTtlSeconds);
+  const sign = async (userId: string, role: Role, sessionId: string) => (await issuer.issue({ id: userId, tenantId: world.tenantId, role }, sessionId)).token;
   return {
-    spec,
-    tenantId,
-    writerToken: tokens[tokens.length - 1]!,
-    patients,
-    subscribers: users.map((u, i) => ({ userId: u.id, token: tokens[i]!, entitled: entitled[i]!, decoy: i >= active })),
-    fanOut,
+    ...world,
+    writerToken: await sign(world.writerId, 'CARE_COORDINATOR', world.writerSessionId),
+    subscribers: await Promise.all(world.subscribers.map(async (s) => ({ ...s, token: await sign(s.userId, s.role, s.sessionId) }))),
   };
 }
 

@@ -4,18 +4,7 @@ import { withFilter } from 'graphql-subscriptions';
 import type { RedisPubSub } from 'graphql-redis-subscriptions';
 import { CareTeamMember, Patient, StatusUpdate } from '../../src/db/entities/index.js';
 import { Cursor } from '../../src/schema/common/cursor.js';
-
-/** The same shape as Cradle's `logMood` and `patientUpdates` (only what the bench uses). */
-const SDL = /* GraphQL */ `
-  scalar JSONObject
-  enum StatusKind { MOOD FEEDING SLEEP VITALS INFANT_VITALS SYMPTOMS SCREENING }
-  type StatusUpdate { id: ID! kind: StatusKind! recordedAt: String! recordedBy: ID! infantId: ID data: JSONObject! cursor: String! }
-  type StatusUpdateEvent { cursor: String! update: StatusUpdate! }
-  input LogMoodInput { patientId: ID! score: Int! note: String recordedAt: String }
-  type Query { health: Boolean }
-  type Mutation { logMood(input: LogMoodInput!): StatusUpdate! }
-  type Subscription { patientUpdates(patientIds: [ID!], kinds: [StatusKind!], since: String): StatusUpdateEvent! }
-`;
+import { BASELINE_SDL } from './baseline-sdl.js';
 
 /** How the textbook server fans out: one global topic filtered per subscriber (B1), or one topic per patient (B2). */
 export type TopicMode = 'global' | 'patient';
@@ -77,7 +66,7 @@ async function mayWrite(em: EntityManager, viewer: Viewer, patientId: string): P
  * topic per patient (B2). `live.count` follows the open subscriptions (the bench waits on it).
  */
 export function buildTextbookSchema(orm: MikroORM, pubsub: RedisPubSub, mode: TopicMode, prefix: string, live: { count: number }): GraphQLSchema {
-  const schema = buildSchema(SDL);
+  const schema = buildSchema(BASELINE_SDL);
   const globalTopic = `${prefix}STATUS_UPDATES`;
   const patientTopic = (patientId: string) => `${prefix}STATUS_UPDATES.${patientId}`;
 
