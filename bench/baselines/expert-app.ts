@@ -1,11 +1,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { bearerToken } from '../../src/auth/tokens.js';
+import { readBody, respondWithApollo } from './apollo-http.js';
 import { DocumentCache, resultKeyOf, sharedResultSubscribe } from './expert-execution.js';
 import { PatientFanout, type PatientBus } from './expert-fanout.js';
 import { buildExpertSchema, type ExpertContext } from './expert-schema.js';
@@ -38,12 +39,6 @@ export interface RunningExpertServer {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * Starts B3, the expert baseline: Apollo Server 5 for queries and mutations on a bare Node HTTP
  * server, graphql-ws `useServer` on `ws` for subscriptions on the same port and path. The token is
@@ -70,8 +65,6 @@ export async function startExpertServer(options: ExpertServerOptions): Promise<R
   });
   await apollo.start();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     const raw = req.method === 'POST' ? await readBody(req) : '';
     const at = req.url?.indexOf('?') ?? -1;
     let body: unknown;
@@ -81,18 +74,11 @@ export async function startExpertServer(options: ExpertServerOptions): Promise<R
       res.writeHead(400, { 'content-type': 'text/plain' }).end('The body is not JSON.');
       return;
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: at >= 0 ? req.url!.slice(at) : '', body },
+    await respondWithApollo(apollo, req, res, {
+      search: at >= 0 ? req.url!.slice(at) : '',
+      body,
       context: async () => ({ viewer: await viewerOf(req.headers.authorization) }),
     });
-    const out: Record<string, string> = {};
-    for (const [key, value] of response.headers) out[key] = value;
-    res.writeHead(response.status ?? 200, out);
-    if (response.body.kind === 'complete') res.end(response.body.string);
-    else {
-      for await (const chunk of response.body.asyncIterator) res.write(chunk);
-      res.end();
-    }
   };
   const httpServer = createHttpServer((req, res) => {
     if (!req.url?.startsWith('/graphql')) {

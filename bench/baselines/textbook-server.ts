@@ -6,9 +6,9 @@
  * textbook team writes it: token → user row → care-team lookup. Started by the driver.
  */
 import 'reflect-metadata';
-import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { useServer } from 'graphql-ws/use/ws';
 import { Redis } from 'ioredis';
@@ -18,6 +18,7 @@ import { loadConfig } from '../../src/config.js';
 import { User } from '../../src/db/entities/index.js';
 import { openDatabase } from '../../src/db/orm.js';
 import { installProbe } from '../lib/probe.js';
+import { readBody, respondWithApollo } from './apollo-http.js';
 import { buildTextbookSchema, type TextbookContext, type TopicMode, type Viewer } from './textbook-schema.js';
 
 const live = { count: 0 };
@@ -46,30 +47,15 @@ const schema = buildTextbookSchema(orm, pubsub, mode, prefix, live);
 const apollo = new ApolloServer<TextbookContext>({ schema });
 await apollo.start();
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 const httpServer = createHttpServer((req, res) => {
   void (async () => {
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     const raw = req.method === 'POST' ? await readBody(req) : '';
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: raw ? JSON.parse(raw) : undefined },
+    await respondWithApollo(apollo, req, res, {
+      search: url.search,
+      body: raw ? JSON.parse(raw) : undefined,
       context: async () => ({ viewer: await viewerOf(req.headers.authorization) }),
     });
-    const out: Record<string, string> = {};
-    for (const [key, value] of response.headers) out[key] = value;
-    res.writeHead(response.status ?? 200, out);
-    if (response.body.kind === 'complete') res.end(response.body.string);
-    else {
-      for await (const chunk of response.body.asyncIterator) res.write(chunk);
-      res.end();
-    }
   })().catch(() => {
     if (!res.headersSent) res.writeHead(500);
     res.end();
