@@ -97,6 +97,12 @@ export interface Config {
    * evaluate, due escalation pages and due scheduled protocols, in milliseconds.
    */
   readonly alertingPollMs: number;
+  /**
+   * Most outbox events the alerting worker evaluates for one tenant before it turns to the next
+   * tenant with pending events (a turn also ends after about 100 ms): one tenant's backlog delays
+   * another tenant's alerts by at most one turn.
+   */
+  readonly alertingPageEvents: number;
   /** Secure messaging (the Signal key directory and mailbox, `src/crypto/signal`). */
   readonly messaging: MessagingConfig;
   /** Caps on what one WebSocket connection may hold open at once. */
@@ -336,6 +342,7 @@ const envSchema = z.object({
   CRADLE_AUDIT_CHECKPOINT_HOOK: z.string().min(1).optional(),
   CRADLE_AUDIT_CHECKPOINT_HOOK_TIMEOUT_MS: integerString(100, 600_000).default(30_000),
   CRADLE_ALERTING_POLL_MS: integerString(10, 60000).default(500),
+  CRADLE_ALERTING_PAGE_EVENTS: integerString(1, 10_000).default(100),
   CRADLE_MESSAGING_MAX_DEVICES: integerString(1, 127).default(5),
   CRADLE_MESSAGING_MAX_PREKEYS_PER_UPLOAD: integerString(1, 1000).default(100),
   CRADLE_MESSAGING_LOW_PREKEYS: integerString(0, 1000).default(10),
@@ -661,6 +668,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       hookTimeoutMs: e.CRADLE_AUDIT_CHECKPOINT_HOOK_TIMEOUT_MS,
     }),
     alertingPollMs: e.CRADLE_ALERTING_POLL_MS,
+    alertingPageEvents: e.CRADLE_ALERTING_PAGE_EVENTS,
     fieldEncryption,
     operationLimits: Object.freeze({
       maxDepth: e.CRADLE_MAX_QUERY_DEPTH,

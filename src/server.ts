@@ -204,7 +204,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   );
   sessionSockets.checkAfterReconnect((ids) => sessions.endedAmong(database.orm.em.fork(), ids));
   const messaging = new MailboxHub(database.orm, bus, logger, { maxItems: config.liveBufferEvents, maxLagMs: config.liveMaxLagMs }, config.messaging, now);
-  const alerting = new AlertingWorker(database.orm, relay, logger, now, config.alertingPollMs, auditTrail.log);
+  const alerting = new AlertingWorker(database.orm, relay, logger, now, config.alertingPollMs, auditTrail.log, config.alertingPageEvents);
   const rateLimiter = await createRateLimiter(config, logger);
   const services: ServerServices = { config, logger, bus, relay, feed, tokens, sessions, now, metrics, audit: auditTrail.log, auditTrail, messaging, alerting, rateLimiter };
   const schema = await buildCradleSchema(new BusPubSub(bus, logger));

@@ -57,11 +57,13 @@ export class AlertingWorker {
     private readonly now: () => number,
     private readonly pollMs: number,
     auditSink: AuditSink | null,
+    /** Most events one tenant's turn evaluates (`CRADLE_ALERTING_PAGE_EVENTS`). */
+    pageEvents?: number,
   ) {
     this.audit = new AlertAuditTrail(auditSink, logger);
     const committed = (changes: AlertChanges) => this.onCommitted(changes);
     const stopping = () => this.stopped;
-    this.evaluator = new EventEvaluator(orm, logger, now, committed, stopping);
+    this.evaluator = new EventEvaluator(orm, logger, now, committed, stopping, pageEvents);
     this.escalations = new EscalationRunner(orm, logger, now, committed, stopping);
     this.schedules = new ScheduleRunner(orm, logger, now, committed, stopping);
     this.backoff = new OutageBackoff(pollMs, Math.max(pollMs, MAX_BACKOFF_MS));
@@ -86,32 +88,47 @@ export class AlertingWorker {
   }
 
   /**
-   * Runs one full pass now: evaluations, then scheduled protocols, then escalations. If a pass is
-   * already running, waits for it and runs another, so everything committed before the call is
-   * handled when it resolves.
+   * Runs passes now until nothing is left: evaluations, then scheduled protocols, then escalations.
+   * If a pass is already running, waits for it and runs more, so everything committed before the
+   * call is handled when it resolves. Each pass gives every tenant with pending events one turn
+   * (see {@link EventEvaluator.runOnce}) and reads the due work afresh, so a backlog in one tenant
+   * delays another tenant's alerts, and due pages, by one turn, not by the backlog.
    */
   async runDue(): Promise<AlertingPass> {
     while (this.running) await this.running.catch(() => undefined);
     if (this.stopped) return { evaluated: 0, scheduled: 0, paged: 0 };
-    this.running = this.pass().finally(() => {
+    this.running = this.drain().finally(() => {
       this.running = null;
     });
     return this.running;
   }
 
-  private async pass(): Promise<AlertingPass> {
+  /** Passes until one leaves no tenant with more to evaluate (or the worker stops); their sums. */
+  private async drain(): Promise<AlertingPass> {
+    const total = { evaluated: 0, scheduled: 0, paged: 0 };
+    for (;;) {
+      const { more, ...pass } = await this.pass();
+      total.evaluated += pass.evaluated;
+      total.scheduled += pass.scheduled;
+      total.paged += pass.paged;
+      if (!more || this.stopped) return total;
+    }
+  }
+
+  private async pass(): Promise<AlertingPass & { more: boolean }> {
     this.changedThisPass = false;
     let due: DueWork | null = null;
     let evaluated = 0;
+    let more = false;
     try {
       due = await readDueWork(this.orm.em.fork());
-      evaluated = await this.evaluator.runOnce(due.streams);
+      ({ evaluated, more } = await this.evaluator.runOnce(due.streams));
       if (this.backoff.succeeded()) this.logger.info('the alerting worker reaches the database again');
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
         // The other runners would fail the same way: try again after a pause.
         if (this.backoff.failed()) this.logger.warn({ err }, 'the alerting worker cannot reach the database; will retry');
-        return { evaluated: 0, scheduled: 0, paged: 0 };
+        return { evaluated: 0, scheduled: 0, paged: 0, more: false };
       }
       this.logger.error({ err }, 'the alerting worker could not read the event stream; will retry');
     }
@@ -119,7 +136,7 @@ export class AlertingWorker {
     const now = this.now();
     const scheduled = !due || isDue(due.scheduleDueAt, now) ? await this.schedules.runOnce() : 0;
     const paged = !due || isDue(due.escalationDueAt, now) || this.changedThisPass ? await this.escalations.runOnce() : 0;
-    return { evaluated, scheduled, paged };
+    return { evaluated, scheduled, paged, more };
   }
 
   /** After a unit of alert changes commits: wake the relay for live delivery, then audit its steps. */

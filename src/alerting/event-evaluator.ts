@@ -13,8 +13,12 @@ import { applyMatch, type MatchToApply } from './match-actions.js';
 import { HISTORY_LOOKBACK_DAYS, loadPatientFacts, loadSequencedObservations, observationOf, type SequencedObservation } from './patient-facts.js';
 import { ensureBuiltInProtocols } from './protocol-catalog.js';
 
-/** Outbox events read per statement while walking a tenant's stream. */
-const EVENT_PAGE = 100;
+/** Outbox events a tenant's turn reads and evaluates at most, unless configured (`CRADLE_ALERTING_PAGE_EVENTS`). */
+const DEFAULT_PAGE_EVENTS = 100;
+/** How long a tenant's turn evaluates before it yields to the next tenant, in milliseconds. */
+const TURN_MS = 100;
+/** Tenants whose walk state (loaded histories) is kept between turns; beyond it the oldest starts afresh. */
+const KEPT_WALKS = 16;
 /** Patients whose loaded history one walk of a tenant's stream keeps, to extend it page by page. */
 const HISTORY_CACHE_PATIENTS = 500;
 
@@ -42,7 +46,7 @@ interface StreamPage {
   readonly lastSeq: number;
   /** See `protocolsFingerprintSql`: which protocols were active when the page was read. */
   readonly fingerprint: string;
-  /** Events after the cursor, in order, at most {@link EVENT_PAGE}. */
+  /** Events after the cursor, in order, at most the page size. */
   readonly events: readonly StreamEvent[];
 }
 
@@ -70,6 +74,34 @@ interface PageWalk {
   readonly announced: boolean;
   /** False when the walk stopped early (another instance moved the cursor, or the worker is stopping). */
   readonly finished: boolean;
+  /** True when the turn's time ran out inside the page: the cursor stands before the first event not evaluated. */
+  readonly cut: boolean;
+}
+
+/** What a tenant's walk keeps from one turn to the next, while her cursor stays where the walk left it. */
+interface TenantWalk {
+  /** Her cursor after the last turn. */
+  cursor: number;
+  readonly histories: Map<string, CachedHistory>;
+}
+
+/** What one tenant's turn did. */
+export interface TenantTurn {
+  /** Evaluations committed in the turn. */
+  readonly evaluated: number;
+  /** Whether her stream may hold more events to evaluate now. */
+  readonly more: boolean;
+}
+
+/**
+ * Whether a tenant's stream may hold more after a turn: the turn was cut short by its time, its
+ * page was full, or it wrote alert events (which follow the page in the stream). A walk that
+ * stopped early (another instance moved the cursor, or the worker is stopping) leaves the rest to
+ * the next pass.
+ */
+export function turnLeavesMore(pageSize: number, eventsRead: number, walk: Pick<PageWalk, 'finished' | 'cut' | 'announced'>): boolean {
+  if (!walk.finished) return false;
+  return walk.cut || walk.announced || eventsRead >= pageSize;
 }
 
 /** The history of a patient before update `beforeSeq`, within the look-back window from `now`. */
@@ -110,6 +142,8 @@ export class EventEvaluator {
   /** Whether the next pass sets up every tenant (the first pass, and after a failed installation). */
   private setupNeeded = true;
   private readonly protocols = new ActiveProtocols();
+  /** Walks of tenants whose last turn left more, by tenant id, oldest first. */
+  private readonly walks = new Map<string, TenantWalk>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -118,24 +152,33 @@ export class EventEvaluator {
     private readonly committed: CommittedChanges,
     /** Whether the worker is stopping: a long walk ends between events (the rest waits for the next start). */
     private readonly stopping: () => boolean = () => false,
+    /** Most events one tenant's turn evaluates. */
+    private readonly pageSize: number = DEFAULT_PAGE_EVENTS,
   ) {}
 
   /**
-   * Evaluates every pending event of `streams` (as `readDueWork` found them); returns how many status
-   * updates were evaluated here. Tenants without a cursor are set up first.
+   * Gives each tenant of `streams` (as `readDueWork` found them) one turn: at most one page of her
+   * events, for at most {@link TURN_MS}. Tenants without a cursor are set up first. Returns how many
+   * status updates were evaluated and whether any tenant has more: the worker then reads its due work
+   * again and gives another round, so a tenant whose events arrive during another's backlog waits
+   * for one turn of each, not for the backlog.
    */
-  async runOnce(streams: readonly TenantStream[]): Promise<number> {
+  async runOnce(streams: readonly TenantStream[]): Promise<{ evaluated: number; more: boolean }> {
     if (this.setupNeeded || streams.some((s) => !s.hasCursor)) await this.setUpTenants();
     let evaluated = 0;
+    let more = false;
     for (const { tenantId } of streams) {
       if (this.stopping()) break;
       try {
-        evaluated += await this.runTenant(tenantId);
+        const turn = await this.takeTurn(tenantId);
+        evaluated += turn.evaluated;
+        more ||= turn.more;
       } catch (err) {
+        this.walks.delete(tenantId);
         this.logger.error({ err, tenantId }, 'protocol evaluation failed; will retry');
       }
     }
-    return evaluated;
+    return { evaluated, more };
   }
 
   /** Installs the built-in library for a tenant once per instance (idempotent across instances). */
@@ -171,23 +214,40 @@ export class EventEvaluator {
     this.setupNeeded = failed;
   }
 
-  private async runTenant(tenantId: string): Promise<number> {
+  /**
+   * One turn of a tenant: reads a page after her cursor and evaluates it. The histories loaded for
+   * her patients are kept for her next turn while her cursor stays where this walk left it (another
+   * instance moving it, or her stream's end, drops them).
+   */
+  private async takeTurn(tenantId: string): Promise<TenantTurn> {
     const em = this.orm.em.fork();
     await this.ensureBuiltIns(em, tenantId);
-    let evaluated = 0;
-    const histories = new Map<string, CachedHistory>();
-    for (;;) {
-      if (this.stopping()) return evaluated;
-      em.clear();
-      const page = await this.readPage(em, tenantId);
-      if (!page || page.events.length === 0) return evaluated;
-      const protocols = await this.protocols.at(em, tenantId, page.fingerprint);
-      const walk = await this.walkPage(em, tenantId, page, protocols, histories);
-      evaluated += walk.evaluated;
-      if (!walk.finished) return evaluated;
-      // A short page was the end of the stream, unless this walk wrote alert events after it.
-      if (page.events.length < EVENT_PAGE && !walk.announced) return evaluated;
+    const page = await this.readPage(em, tenantId);
+    if (!page || page.events.length === 0) {
+      this.walks.delete(tenantId);
+      return { evaluated: 0, more: false };
     }
+    const walkState = this.walkOf(tenantId, page.lastSeq);
+    const protocols = await this.protocols.at(em, tenantId, page.fingerprint);
+    const walk = await this.walkPage(em, tenantId, page, protocols, walkState.histories, performance.now() + TURN_MS);
+    const more = turnLeavesMore(this.pageSize, page.events.length, walk);
+    if (more) {
+      walkState.cursor = walk.cursor;
+      this.walks.delete(tenantId);
+      this.walks.set(tenantId, walkState);
+    } else {
+      this.walks.delete(tenantId);
+    }
+    return { evaluated: walk.evaluated, more };
+  }
+
+  /** The kept walk of a tenant whose cursor is still at `cursor`, or a new one (evicting the oldest beyond {@link KEPT_WALKS}). */
+  private walkOf(tenantId: string, cursor: number): TenantWalk {
+    const kept = this.walks.get(tenantId);
+    if (kept && kept.cursor === cursor) return kept;
+    this.walks.delete(tenantId);
+    while (this.walks.size >= KEPT_WALKS) this.walks.delete(this.walks.keys().next().value!);
+    return { cursor, histories: new Map() };
   }
 
   /** The tenant's cursor, her protocols' fingerprint and the next page of events, in one statement; null without a cursor. */
@@ -201,7 +261,7 @@ export class EventEvaluator {
                           where o.tenant_id = c.tenant_id and o.seq > c.last_seq order by o.seq limit ?) e on true
        where c.tenant_id = ?
        order by e.seq`,
-      [tenantId, EVENT_PAGE, tenantId],
+      [tenantId, this.pageSize, tenantId],
     );
     const [first] = rows;
     if (!first) return null;
@@ -213,7 +273,8 @@ export class EventEvaluator {
 
   /**
    * Evaluates the page's events that an active protocol listens to, applying each that acts in its
-   * own transaction, then steps the cursor over the rest of the page.
+   * own transaction, then steps the cursor over the rest of the page, or, once `deadline`
+   * (`performance.now()` time) has passed, over what was evaluated so far.
    */
   private async walkPage(
     em: EntityManager,
@@ -221,7 +282,8 @@ export class EventEvaluator {
     page: StreamPage,
     protocols: ActiveProtocolSet,
     histories: Map<string, CachedHistory>,
-  ): Promise<PageWalk> {
+    deadline: number,
+  ): Promise<PageWalk & { readonly cursor: number }> {
     let cursor = page.lastSeq;
     let evaluated = 0;
     /** Evaluations that changed nothing since the cursor last moved: they count once it moves past them. */
@@ -229,13 +291,21 @@ export class EventEvaluator {
     let announced = false;
     const listened = page.events.filter((e) => e.type === 'STATUS_UPDATE_LOGGED' && protocols.listenersOf(e.kind).length > 0);
     const inputs = listened.length > 0 ? await this.loadInputs(em, tenantId, listened, histories) : null;
+    let end = page.events.at(-1)!.seq;
+    let cut = false;
     for (const event of listened) {
-      if (this.stopping()) return { evaluated, announced, finished: false };
+      if (this.stopping()) return { evaluated, announced, finished: false, cut, cursor };
+      if (performance.now() > deadline && event.seq - 1 > cursor) {
+        // Every event before this one has been evaluated: the rest waits for the tenant's next turn.
+        end = event.seq - 1;
+        cut = true;
+        break;
+      }
       const matches = this.evaluate(tenantId, event, protocols.listenersOf(event.kind), inputs!, histories);
       unconfirmed += 1;
       if (matches.length > 0) {
         const changes = await this.advance(tenantId, cursor, event.seq, matches);
-        if (!changes) return { evaluated, announced, finished: false };
+        if (!changes) return { evaluated, announced, finished: false, cut, cursor };
         cursor = event.seq;
         evaluated += unconfirmed;
         unconfirmed = 0;
@@ -244,12 +314,12 @@ export class EventEvaluator {
       // Let requests waiting for the database (a single connection on the embedded default) go first.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const end = page.events.at(-1)!.seq;
     if (end > cursor) {
-      if (!(await this.step(em, tenantId, cursor, end))) return { evaluated, announced, finished: false };
+      if (!(await this.step(em, tenantId, cursor, end))) return { evaluated, announced, finished: false, cut, cursor };
       evaluated += unconfirmed;
+      cursor = end;
     }
-    return { evaluated, announced, finished: true };
+    return { evaluated, announced, finished: true, cut, cursor };
   }
 
   /**
