@@ -75,6 +75,12 @@ export interface RequestContext {
   readonly userAgent: string | null;
   /** The PHI this operation touched or was refused, flushed to the audit trail before the response leaves. */
   readonly phiAccess: PhiAccessRecorder;
+  /**
+   * Lets go of the operation's EntityManager (and its identity map). A long-lived subscription calls
+   * it once its feed is open, so an idle subscriber holds none; the next use of `em` (a field
+   * resolver during a delivery) forks a fresh one.
+   */
+  releaseEm(): void;
 }
 
 /** Builds a request context for a caller (null when anonymous). */
@@ -88,15 +94,19 @@ export function createRequestContext(
   clientIp: string | null = null,
   userAgent: string | null = null,
 ): RequestContext {
-  const em = tenantScopedEm(rootEm, actor?.tenantId ?? null);
+  let em: EntityManager | null = null;
+  const currentEm = () => (em ??= tenantScopedEm(rootEm, actor?.tenantId ?? null));
   const phiAccess = new PhiAccessRecorder();
-  const access = new PatientAccess(em, actor, services.now);
+  const access = new PatientAccess(currentEm, actor, services.now);
   access.observeDenials((patientId) => phiAccess.denied(patientId, null));
   let authEm: EntityManager | null = null;
+  let logger: AppLogger | null = null;
   return {
     requestId,
     transport,
-    em,
+    get em() {
+      return currentEm();
+    },
     // Forked on first use: only sign-in steps need it, and a live subscription keeps its context
     // (and whatever it holds) for as long as it is open.
     get authEm() {
@@ -104,10 +114,15 @@ export function createRequestContext(
     },
     access,
     services,
-    logger: services.logger.child({ requestId, ...(actor ? { actorId: actor.userId, role: actor.role } : {}) }),
+    get logger() {
+      return (logger ??= services.logger.child({ requestId, ...(actor ? { actorId: actor.userId, role: actor.role } : {}) }));
+    },
     disconnect,
     clientIp,
     userAgent: userAgent === null ? null : userAgent.slice(0, 500),
     phiAccess,
+    releaseEm() {
+      em = null;
+    },
   };
 }

@@ -56,6 +56,7 @@ import { SessionSockets } from './realtime/session-sockets.js';
 import { buildCradleSchema } from './schema/build-schema.js';
 import { cradleValidationRules } from './schema/operation-limits.js';
 import { prepareOperation } from './schema/operation-validation.js';
+import { ValidatedDocumentCache } from './schema/document-cache.js';
 
 /** How long an idle keep-alive HTTP connection stays open, in milliseconds (see where it is set). */
 const HTTP_KEEP_ALIVE_MS = 65_000;
@@ -211,6 +212,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
 
   // One rule set and one normaliser for both transports; graphql-ws never sees Apollo's options.
   const validationRules = cradleValidationRules({ limits: config.operationLimits, introspection: !config.production });
+  const validatedDocuments = new ValidatedDocumentCache();
   const normaliseError = createErrorNormaliser({ hideSuggestions: config.production });
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -355,7 +357,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
       // normalised like HTTP ones.
       onSubscribe: (ctx, id, payload) => {
         telemetry.wsReceived(ctx, id);
-        const prepared = prepareOperation(schema, payload, validationRules);
+        const prepared = prepareOperation(schema, payload, validationRules, validatedDocuments);
         if (Array.isArray(prepared)) return prepared;
         telemetry.wsValidated(ctx, id, prepared.document, prepared.operationName);
         const extra = ctx.extra as WsExtra;

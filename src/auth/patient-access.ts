@@ -20,11 +20,24 @@ export class PatientAccess {
   /** Told of each patient this caller was refused (the audit records it as DENIED). */
   private deniedListener: ((patientId: string) => void) | null = null;
 
+  private readonly emSource: () => EntityManager;
+
+  /**
+   * `em` is where grants and patients are looked up: an EntityManager, or a function giving the
+   * request's current one (so a long-lived subscription can let its EntityManager go and fork a
+   * fresh one only if it needs one again).
+   */
   constructor(
-    private readonly em: EntityManager,
+    em: EntityManager | (() => EntityManager),
     private caller: Actor | null,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.emSource = typeof em === 'function' ? em : () => em;
+  }
+
+  private get em(): EntityManager {
+    return this.emSource();
+  }
 
   /** The signed-in caller, or null for an anonymous one. */
   get actor(): Actor | null {
@@ -45,16 +58,17 @@ export class PatientAccess {
 
   /**
    * The caller's grant for a patient, or null when it has none (or the patient does not exist).
-   * `em` is where to look it up: the request's own (the default), or a transaction of the request
-   * (same tenant wall) so the lookup shares its snapshot and its round of settings.
+   * `em` is where to look it up: the request's own (the default, taken only when a lookup is
+   * needed), or a transaction of the request (same tenant wall) so the lookup shares its snapshot
+   * and its round of settings.
    */
-  grantFor(patientId: string, em: EntityManager = this.em): Promise<PatientGrant | null> {
+  grantFor(patientId: string, em?: EntityManager): Promise<PatientGrant | null> {
     const actor = this.actor;
     if (!actor || !isUuid(patientId)) return Promise.resolve(null);
     let grant = this.cache.get(patientId);
     if (!grant && this.complete) return Promise.resolve(null);
     if (!grant) {
-      grant = resolvePatientGrants(em, actor, this.now(), [patientId]).then((g) => {
+      grant = resolvePatientGrants(em ?? this.em, actor, this.now(), [patientId]).then((g) => {
         const found = g.get(patientId) ?? null;
         if (!found) this.deniedListener?.(patientId);
         return found;
@@ -68,7 +82,7 @@ export class PatientAccess {
    * Whether the caller may read `category` of the patient. A refusal is reported to the denial
    * listener. `em` as for {@link grantFor}.
    */
-  async allows(patientId: string, category: DataCategory, em: EntityManager = this.em): Promise<boolean> {
+  async allows(patientId: string, category: DataCategory, em?: EntityManager): Promise<boolean> {
     const grant = await this.grantFor(patientId, em);
     const allowed = grant !== null && isGrantActive(grant, this.now()) && grant.categories.has(category);
     if (!allowed && this.actor && isUuid(patientId)) this.deniedListener?.(patientId);
@@ -80,7 +94,7 @@ export class PatientAccess {
    * a follow-up task: see `record-visibility.ts`); none listed is a refusal. A refusal is reported
    * to the denial listener. `em` as for {@link grantFor}.
    */
-  async allowsAll(patientId: string, categories: readonly string[], em: EntityManager = this.em): Promise<boolean> {
+  async allowsAll(patientId: string, categories: readonly string[], em?: EntityManager): Promise<boolean> {
     const grant = await this.grantFor(patientId, em);
     const allowed = grantCovers(grant, categories, this.now());
     if (!allowed && this.actor && isUuid(patientId)) this.deniedListener?.(patientId);

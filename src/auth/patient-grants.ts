@@ -145,6 +145,31 @@ function withinCoordinationConsent(categories: Set<DataCategory>, consented: Rea
 }
 
 /**
+ * Hands out one set per distinct combination of categories, so the many grants
+ * one lookup computes (a clinician on hundreds of care teams) share a few sets instead of holding one
+ * each. Lives for one lookup; callers must treat the sets as read-only.
+ */
+export class CategorySets {
+  private readonly byKey = new Map<string, ReadonlySet<DataCategory>>();
+
+  /**
+   * The shared set with the members of `categories` in the same order (iteration order is kept, so
+   * anything listing a grant's categories lists them as before).
+   */
+  intern(categories: ReadonlySet<DataCategory>): ReadonlySet<DataCategory> {
+    const key = [...categories].join(',');
+    let set = this.byKey.get(key);
+    if (!set) this.byKey.set(key, (set = categories));
+    return set;
+  }
+
+  /** How many distinct sets it has handed out. */
+  get size(): number {
+    return this.byKey.size;
+  }
+}
+
+/**
  * Computes the caller's grants for patients in its own tenant:
  * - the patient herself (SELF, everything);
  * - active care-team members, by their care-team role (the tenant's role permissions), plus what the
@@ -212,6 +237,7 @@ async function grantsFromSnapshot(
     for (const category of jsonArray(row.categories)) if (PATIENT_DATA_CATEGORIES.has(category as DataCategory)) set.add(category as DataCategory);
   }
   const scopes = consentScopes(facts.filter((row) => row.kind === 'CONSENT'), now);
+  const sets = new CategorySets();
   for (const m of facts) {
     if (m.kind !== 'MEMBER') continue;
     const role = m.role as ClinicalRole;
@@ -221,7 +247,7 @@ async function grantsFromSnapshot(
       patientId: m.patient_id!,
       relation: 'CARE_TEAM',
       careTeamRole: role,
-      categories,
+      categories: sets.intern(categories),
       expiresAt: null,
       reviewAt: scopes.nextExpiry.get(m.patient_id!) ?? null,
     });

@@ -67,7 +67,9 @@ export class AlertResolver {
       const ctx = context as RequestContext;
       const since = args['since'] as string | null | undefined;
       const sinceSeq = since ? Cursor.toSeq(since, 'since') : null;
-      return ctx.services.feed.openAlerts(ctx.access, ctx.em, sinceSeq, () => ctx.disconnect?.(CradleCloseCode.SlowConsumer, 'Slow consumer: resume with since'));
+      const stream = await ctx.services.feed.openAlerts(ctx.access, ctx.em, sinceSeq, () => ctx.disconnect?.(CradleCloseCode.SlowConsumer, 'Slow consumer: resume with since'));
+      ctx.releaseEm();
+      return stream;
     },
   })
   @Auth.roles(ALERT_HANDLERS, 'OPERATIONAL')

@@ -131,9 +131,12 @@ export class StatusUpdateResolver {
       const since = args['since'] as string | null | undefined;
       const sinceSeq = since ? Cursor.toSeq(since, 'since') : null;
       const ids = patientIds?.map((id, i) => checkId(id, `patientIds[${i}]`, NotFoundError.patient)) ?? null;
-      return ctx.services.feed.open(ctx.access, ctx.em, { patientIds: ids, kinds: (args['kinds'] as StatusKind[] | null) ?? null, sinceSeq }, () =>
+      const stream = await ctx.services.feed.open(ctx.access, ctx.em, { patientIds: ids, kinds: (args['kinds'] as StatusKind[] | null) ?? null, sinceSeq }, () =>
         ctx.disconnect?.(CradleCloseCode.SlowConsumer, 'Slow consumer: resume with since'),
       );
+      // The feed keeps the grants and forks its own EntityManagers from here on.
+      ctx.releaseEm();
+      return stream;
     },
   })
   @Auth.roles(LOGGERS, 'BY_RECORD')

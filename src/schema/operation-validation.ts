@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode,
   type ValidationRule,
 } from 'graphql';
+import type { ValidatedDocumentCache } from './document-cache.js';
 
 /** What a client asks to run: a graphql-ws `subscribe` payload (the same shape as an HTTP body). */
 export interface OperationRequest {
@@ -55,21 +56,29 @@ function resolveOperation(document: DocumentNode, operationName: string | null):
  * (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `OPERATION_RESOLUTION_FAILURE`,
  * `BAD_USER_INPUT`), ready for the error normaliser: a client mistake never reaches execution,
  * where graphql-js would report it without a code.
+ *
+ * With `cache` (built for this `schema` and these `rules`), a query text that already passed
+ * parsing and validation reuses its document; the operation and variables are still checked for
+ * every request, and only documents that pass validation are kept.
  */
 export function prepareOperation(
   schema: GraphQLSchema,
   request: OperationRequest,
   rules: readonly ValidationRule[],
+  cache?: ValidatedDocumentCache,
 ): Omit<ExecutionArgs, 'contextValue'> | GraphQLError[] {
-  let document;
-  try {
-    document = parse(request.query);
-  } catch (err) {
-    if (err instanceof GraphQLError) return [withCode(err, 'GRAPHQL_PARSE_FAILED')];
-    throw err;
+  let document = cache?.get(request.query);
+  if (document === undefined) {
+    try {
+      document = parse(request.query);
+    } catch (err) {
+      if (err instanceof GraphQLError) return [withCode(err, 'GRAPHQL_PARSE_FAILED')];
+      throw err;
+    }
+    const errors = validate(schema, document, [...specifiedRules, ...rules]);
+    if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+    cache?.set(request.query, document);
   }
-  const errors = validate(schema, document, [...specifiedRules, ...rules]);
-  if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
   const operationName = request.operationName ?? null;
   const operation = resolveOperation(document, operationName);
   if (operation instanceof GraphQLError) return [withCode(operation, 'OPERATION_RESOLUTION_FAILURE')];
