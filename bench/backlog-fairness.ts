@@ -16,15 +16,13 @@
  * afterwards. Prints one JSON object and a Markdown table on stdout.
  */
 import 'reflect-metadata';
-import { loadConfig } from '../src/config.js';
-import { createServer } from '../src/server.js';
 import { ALERTS, alertingTeam, epdsAnswers, type AlertEventPayload } from '../test/alerting/alerting-helpers.js';
 import { TestTenant, type TestPatient } from '../test/helpers/builders.js';
 import { gqlOk, wsClient } from '../test/helpers/graphql-client.js';
 import { waitForLiveSince } from '../test/helpers/live.js';
 import { rawSql, type TestServer } from '../test/helpers/test-server.js';
+import { startInProcessServer } from './lib/in-process-server.js';
 import { latencyHistogram, recordMs, summarise } from './lib/latency.js';
-import { scratchDatabase } from './lib/scratch-database.js';
 
 const intOption = (name: string, fallback: number) => (Number(process.env[name]) > 0 ? Number(process.env[name]) : fallback);
 const backlog = intOption('BENCH_BACKLOG', 10_000);
@@ -45,19 +43,7 @@ async function cursorOf(ts: TestServer, tenantId: string): Promise<{ cursor: num
 }
 
 async function main(): Promise<void> {
-  const db = await scratchDatabase(process.env['BENCH_DATABASE_URL'] || null, 'cradle_bench_backlog');
-  const env: Record<string, string> = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    CRADLE_METRICS_PORT: '0',
-    CRADLE_DEMO_SEED: 'false',
-    LOG_LEVEL: 'silent',
-    CRADLE_TOKEN_SECRET: `bench-secret-${crypto.randomUUID()}`,
-    CRADLE_ACCESS_TOKEN_TTL_SECONDS: '3600',
-    ...(db.url ? { DATABASE_URL: db.url } : { CRADLE_IN_MEMORY_DB: 'true' }),
-  };
-  const server = await createServer(loadConfig(env));
-  const ts = { url: server.url, wsUrl: server.wsUrl, metricsUrl: server.metricsUrl, server, logs: [], env, close: () => server.close() } satisfies TestServer;
+  const { server, ts, close } = await startInProcessServer('cradle_bench_backlog', { CRADLE_ACCESS_TOKEN_TTL_SECONDS: '3600' });
   let failed = false;
   try {
     const busy = await TestTenant.create(ts);
@@ -130,8 +116,7 @@ async function main(): Promise<void> {
     console.log(`| ${backlog} | ${fmt(writeSeconds)} | ${fmt(drainSeconds)} | ${arrived.size}/${liveCount} | ${fmt(latency.p50Ms)} | ${fmt(latency.p99Ms)} | ${fmt(latency.maxMs)} | ${liveDoneWhileBusy ? 'yes' : 'no'} |`);
     failed = arrived.size < liveCount || drainSeconds === null;
   } finally {
-    await server.close();
-    await db.drop();
+    await close();
   }
   if (failed) process.exitCode = 1;
 }

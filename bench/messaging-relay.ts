@@ -26,12 +26,9 @@
 import 'reflect-metadata';
 import { GraphQLMessagingApi } from '../src/crypto/client/messaging-api.js';
 import { SecureMessagingClient, type InboxItem } from '../src/crypto/client/secure-messaging-client.js';
-import { loadConfig } from '../src/config.js';
-import { createServer } from '../src/server.js';
 import { TestTenant, type TestUser } from '../test/helpers/builders.js';
-import type { TestServer } from '../test/helpers/test-server.js';
 import { latencyHistogram, recordMs, summarise, type LatencyHistogram, type LatencySummary } from './lib/latency.js';
-import { scratchDatabase } from './lib/scratch-database.js';
+import { startInProcessServer } from './lib/in-process-server.js';
 
 const exchanges = Number(process.env['BENCH_EXCHANGES']) > 0 ? Number(process.env['BENCH_EXCHANGES']) : 200;
 const drainMs = Number(process.env['BENCH_DRAIN_MS']) > 0 ? Number(process.env['BENCH_DRAIN_MS']) : 10_000;
@@ -130,26 +127,15 @@ class RelayTracker {
 const padding = 'How are you sleeping? Any bleeding, fever or low mood since yesterday? '.repeat(2);
 
 async function main(): Promise<void> {
-  const serverUrl = process.env['BENCH_DATABASE_URL'] || null;
-  const db = await scratchDatabase(serverUrl, 'cradle_bench_messaging');
-  const env: Record<string, string> = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    CRADLE_METRICS_PORT: '0',
-    CRADLE_DEMO_SEED: 'false',
-    LOG_LEVEL: 'silent',
-    CRADLE_TOKEN_SECRET: `bench-secret-${crypto.randomUUID()}`,
-    ...(db.url ? { DATABASE_URL: db.url } : { CRADLE_IN_MEMORY_DB: 'true' }),
-    // The stream sends hundreds of messages per sender back to back, far past a person's pace and
-    // the default send rate; the bench measures the relay, not the limits.
+  // The stream sends hundreds of messages per sender back to back, far past a person's pace and
+  // the default send rate; the bench measures the relay, not the limits.
+  const { server, ts, onPostgres, close } = await startInProcessServer('cradle_bench_messaging', {
     CRADLE_MESSAGING_SEND_ENVELOPES_PER_MINUTE: '1000000',
     CRADLE_MESSAGING_SEND_BYTES_PER_MINUTE: String(1024 * 1024 * 1024),
-  };
-  const server = await createServer(loadConfig(env));
+  });
   const apis: GraphQLMessagingApi[] = [];
   const devices: Device[] = [];
   try {
-    const ts = { url: server.url, wsUrl: server.wsUrl, metricsUrl: server.metricsUrl, server, logs: [], env, close: () => server.close() } satisfies TestServer;
     const tenant = await TestTenant.create(ts);
     const coordinator = await tenant.user('CARE_COORDINATOR');
     const midwifeUser = await tenant.user('MIDWIFE');
@@ -222,7 +208,7 @@ async function main(): Promise<void> {
     const phases = [warmUp, pingPong, stream];
     const faults = phases.reduce((n, p) => n + p.lost + p.duplicated + p.failed, 0);
 
-    process.stdout.write(`${JSON.stringify({ exchanges, devices: devices.map((d) => d.label), node: process.version, database: db.url ? 'postgresql' : 'pglite', phases, faults })}\n\n`);
+    process.stdout.write(`${JSON.stringify({ exchanges, devices: devices.map((d) => d.label), node: process.version, database: onPostgres ? 'postgresql' : 'pglite', phases, faults })}\n\n`);
     process.stdout.write('| phase | messages | envelopes relayed | envelopes/s | sends/s | e2e p50 ms | e2e p99 ms | max ms | lost | dup | failed |\n');
     process.stdout.write('|---|---|---|---|---|---|---|---|---|---|---|\n');
     for (const p of phases) {
@@ -237,8 +223,7 @@ async function main(): Promise<void> {
   } finally {
     for (const d of devices) d.stop();
     await Promise.allSettled(apis.map((api) => api.close()));
-    await server.close();
-    await db.drop();
+    await close();
   }
 }
 
