@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Cradle is listening: ${server.url} (subscriptions: ${server.wsUrl})`,
+    `Web app: ${server.appUrl ?? 'not built (run npm run build, which npm start does)'}`,
     `Database: ${server.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}; bus: ${server.services.bus.kind}`,
     `Metrics (internal listener): ${server.metricsUrl ?? 'off'}`,
   ];

@@ -30,6 +30,7 @@ import { ServiceUnavailableError } from './errors.js';
 import { clientAddress } from './http/client-address.js';
 import { answerPreflight, corsResponseHeaders } from './http/cors.js';
 import { Explorer, wantsExplorerPage } from './http/explorer.js';
+import { WebApp } from './http/web-app.js';
 import { serveGraphQL, sendRequestError } from './http/graphql-http.js';
 import { startMetricsListener } from './http/metrics-listener.js';
 import { unavailableStatusPlugin } from './http/unavailable-status.js';
@@ -83,6 +84,8 @@ export interface RunningServer {
   readonly url: string;
   /** `ws://host:port/graphql` */
   readonly wsUrl: string;
+  /** `http://host:port/app/`, the reference web app; null when it has not been built (`npm run build`). */
+  readonly appUrl: string | null;
   /** `http://host:port/metrics` on the internal metrics listener; null when metrics are off. */
   readonly metricsUrl: string | null;
   readonly port: number;
@@ -168,6 +171,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   const now = overrides.now ?? Date.now;
   // Read before anything is opened, so a missing package file leaves nothing to close.
   const explorer = config.explorer ? await Explorer.load() : null;
+  const webApp = await WebApp.load();
   const database =
     overrides.database ??
     (await openDatabase(config.database, {
@@ -257,6 +261,10 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
         const ready = db && busUp && !shuttingDown;
         res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ status: ready ? 'ready' : 'unavailable', database: db, bus: busUp, shuttingDown }));
+        return;
+      }
+      if (WebApp.handles(url.pathname)) {
+        webApp.serve(req, res, url.pathname);
         return;
       }
       if (explorer && url.pathname.startsWith('/explorer/') && explorer.serveAsset(url.pathname.slice('/explorer/'.length), req, res)) return;
@@ -442,6 +450,7 @@ export async function createServer(config: Readonly<Config>, overrides: ServerOv
   return {
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
+    appUrl: webApp.built ? `http://${host}:${port}/app/` : null,
     metricsUrl: metricsListener?.url ?? null,
     port,
     services,

@@ -1,0 +1,32 @@
+import type { ReactElement } from 'react';
+import { Account } from './views/account.js';
+
+/** One page of the app: a path pattern (`:name` matches one segment) and what it renders. */
+export interface AppRoute {
+  readonly pattern: string;
+  readonly title: string;
+  render(params: Readonly<Record<string, string>>): ReactElement;
+}
+
+/** Every page of the app, first match wins. */
+export const ROUTES: readonly AppRoute[] = [{ pattern: '/account', title: 'Account', render: () => <Account /> }];
+
+/** The route a path shows and its parameters, or null when none matches. */
+export function matchRoute(path: string, routes: readonly AppRoute[] = ROUTES): { route: AppRoute; params: Record<string, string> } | null {
+  const segments = path.split('/').filter(Boolean);
+  for (const route of routes) {
+    const parts = route.pattern.split('/').filter(Boolean);
+    if (parts.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = parts.every((part, index) => {
+      const segment = segments[index] ?? '';
+      if (part.startsWith(':')) {
+        params[part.slice(1)] = decodeURIComponent(segment);
+        return true;
+      }
+      return part === segment;
+    });
+    if (matches) return { route, params };
+  }
+  return null;
+}
