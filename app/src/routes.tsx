@@ -1,5 +1,7 @@
 import type { ReactElement } from 'react';
 import { Account } from './views/account.js';
+import { Dashboard } from './views/dashboard/dashboard.js';
+import { PatientTimeline } from './views/dashboard/patient-timeline.js';
 
 /** One page of the app: a path pattern (`:name` matches one segment) and what it renders. */
 export interface AppRoute {
@@ -9,7 +11,11 @@ export interface AppRoute {
 }
 
 /** Every page of the app, first match wins. */
-export const ROUTES: readonly AppRoute[] = [{ pattern: '/account', title: 'Account', render: () => <Account /> }];
+export const ROUTES: readonly AppRoute[] = [
+  { pattern: '/account', title: 'Account', render: () => <Account /> },
+  { pattern: '/dashboard', title: 'Dashboard', render: () => <Dashboard /> },
+  { pattern: '/patients/:id', title: 'Patient timeline', render: (params) => <PatientTimeline key={params['id']} patientId={params['id'] ?? ''} /> },
+];
 
 /** The route a path shows and its parameters, or null when none matches. */
 export function matchRoute(path: string, routes: readonly AppRoute[] = ROUTES): { route: AppRoute; params: Record<string, string> } | null {
