@@ -148,7 +148,8 @@ export function Chart(props: ChartProps) {
       </figcaption>
       <div ref={host} className="chart-canvas" role="img" aria-labelledby={headingId} aria-describedby={summaryId} />
       <div className="chart-legend">{props.legend}</div>
-      <table className="visually-hidden">
+      <div className="visually-hidden">
+      <table>
         <caption>{props.title}: the values drawn</caption>
         <thead>
           <tr>
@@ -171,6 +172,7 @@ export function Chart(props: ChartProps) {
           ))}
         </tbody>
       </table>
+      </div>
     </figure>
   );
 }

@@ -55,6 +55,9 @@ const words = (value: string): string => {
   return lower.charAt(0).toUpperCase() + lower.slice(1);
 };
 
+/** EPDS bands as the reading says them (cut-offs 10 and 13, CLINICAL.md). */
+const EPDS_BANDS: Readonly<Record<string, string>> = { NONE: 'below the cut-offs', POSSIBLE: 'possible depression', PROBABLE: 'probable depression' };
+
 /** A one-line, human reading of an update's data ("Mood 2 of 5", "BP 150/95 mmHg, hypertensive"). */
 export function summarise(update: Pick<StatusLike, 'kind' | 'data'>): string {
   const d = update.data;
@@ -106,7 +109,7 @@ export function summarise(update: Pick<StatusLike, 'kind' | 'data'>): string {
       const instrument = text(d['instrument']) ?? 'Screening';
       const band = text(d['band']);
       const parts = [`${instrument === 'PHQ9' ? 'PHQ-9' : instrument === 'GAD7' ? 'GAD-7' : instrument} ${num(d['total']) ?? '?'} of ${num(d['maxTotal']) ?? '?'}`];
-      if (band) parts.push(words(band));
+      if (band) parts.push(instrument === 'EPDS' ? (EPDS_BANDS[band] ?? words(band)) : words(band));
       if (d['selfHarmItemPositive'] === true) parts.push('self-harm item positive');
       return parts.join(', ');
     }
