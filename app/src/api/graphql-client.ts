@@ -84,10 +84,21 @@ export interface SubscriptionHandlers<TResult> {
 /** The state of the app's one WebSocket, shown to the user beside every live view. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
+/** How long the live socket may be quiet before the client pings the server, in milliseconds. */
+const KEEP_ALIVE_MS = 5000;
+/**
+ * How long a ping may go unanswered before the socket counts as dead, in milliseconds. A network
+ * that vanishes without a reset (a lost Wi-Fi, a laptop lid, Chromium's offline mode) leaves the
+ * socket open but silent, and closing it waits on a handshake that never comes: the client is
+ * terminated instead, which reports the loss at once and reconnects.
+ */
+const PONG_TIMEOUT_MS = 3000;
+
 /**
  * The app's graphql-ws client: one socket per signed-in session, the access token sent in
  * `connection_init`, reconnecting with backoff after a network drop (views resume from their
- * last cursor). A 4401 close means the session ended and is reported, not retried.
+ * last cursor), and pinging a quiet socket so a silent one is noticed and replaced. A 4401 close
+ * means the session ended and is reported, not retried.
  */
 export function createLiveClient(options: {
   url: string;
@@ -96,8 +107,10 @@ export function createLiveClient(options: {
   onSessionEnded: (reason: string) => void;
 }): Client {
   let ended = false;
-  return createClient({
+  let pongDue: ReturnType<typeof setTimeout> | undefined;
+  const client = createClient({
     url: options.url,
+    keepAlive: KEEP_ALIVE_MS,
     lazy: true,
     lazyCloseTimeout: 1000,
     retryAttempts: Number.POSITIVE_INFINITY,
@@ -112,7 +125,16 @@ export function createLiveClient(options: {
     on: {
       connecting: (isRetry) => options.onState(isRetry ? 'reconnecting' : 'connecting'),
       connected: () => options.onState('connected'),
+      ping: (received) => {
+        if (received) return;
+        clearTimeout(pongDue);
+        pongDue = setTimeout(() => client.terminate(), PONG_TIMEOUT_MS);
+      },
+      pong: (received) => {
+        if (received) clearTimeout(pongDue);
+      },
       closed: (event) => {
+        clearTimeout(pongDue);
         if (isCloseEvent(event) && event.code === UNAUTHORIZED_CLOSE_CODE) {
           ended = true;
           options.onState('closed');
@@ -123,6 +145,7 @@ export function createLiveClient(options: {
       },
     },
   });
+  return client;
 }
 
 function isCloseEvent(event: unknown): event is { code: number; reason: string } {

@@ -72,6 +72,7 @@ function guidesPlugin(lines: readonly GuideLine[], bands: readonly GuideBand[]):
           ctx.lineWidth = 2 * uPlot.pxRatio;
           ctx.font = `${12 * uPlot.pxRatio}px system-ui, sans-serif`;
           ctx.textBaseline = 'bottom';
+          ctx.textAlign = 'right';
           for (const line of lines) {
             const y = u.valToPos(line.value, 'y', true);
             ctx.strokeStyle = line.color;
@@ -81,7 +82,7 @@ function guidesPlugin(lines: readonly GuideLine[], bands: readonly GuideBand[]):
             ctx.moveTo(bbox.left, y);
             ctx.lineTo(bbox.left + bbox.width, y);
             ctx.stroke();
-            ctx.fillText(line.label, bbox.left + 4 * uPlot.pxRatio, y - 2 * uPlot.pxRatio);
+            ctx.fillText(line.label, bbox.left + bbox.width - 4 * uPlot.pxRatio, y - 2 * uPlot.pxRatio);
           }
           ctx.restore();
         },
