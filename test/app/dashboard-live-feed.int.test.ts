@@ -100,7 +100,7 @@ describe.skipIf(!haveChromium)("the dashboard's live feed across a network drop 
     const { page } = app;
     const badge = page.getByTestId('connection-state');
     const item = (logged: Logged) => page.locator(`[data-testid="feed-item"][data-update-id="${logged.id}"]`);
-    const feedIds = () => page.getByTestId('feed-item').evaluateAll((items) => items.map((el) => (el as HTMLElement).dataset['updateId']));
+    const feedIds = () => page.getByTestId('feed-item').evaluateAll((items) => items.map((el) => el.getAttribute('data-update-id')));
     const shownBefore = (await feedIds()).length;
 
     const first = await logMood(ts.url, patient, 4);

@@ -32,12 +32,13 @@ const cardOf = (page: Page, patient: TestPatient) => page.locator(`[data-testid=
 
 /** Fails when the page scrolls sideways (the view must fit its viewport, 360 px included). */
 async function expectNoHorizontalScroll(page: Page): Promise<void> {
-  const { overflow, widest } = await page.evaluate(() => {
+  // A string, evaluated in the page: this project's TypeScript has no DOM types.
+  const { overflow, widest } = await page.evaluate<{ overflow: number; widest: string[] }>(`(() => {
     const width = document.documentElement.clientWidth;
-    const describe = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} (right ${Math.round(el.getBoundingClientRect().right)})`;
+    const describe = (el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' (right ' + Math.round(el.getBoundingClientRect().right) + ')';
     const beyond = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > width + 0.5);
     return { overflow: document.documentElement.scrollWidth - width, widest: beyond.slice(0, 5).map(describe) };
-  });
+  })()`);
   expect(overflow, `elements past the right edge: ${widest.join(', ')}`).toBeLessThanOrEqual(0);
 }
 
@@ -196,6 +197,16 @@ describe.skipIf(!haveChromium)('the clinician dashboard (headless Chromium)', ()
     expectCleanPage(specialist);
   });
 
+  it("returns to sign-in, saying so, as soon as the server ends the session (the dashboard's socket closes 4401)", async () => {
+    const app = await openDashboard(midwife);
+    const stored = await app.page.evaluate<string | null>("window.sessionStorage.getItem('cradle.session')");
+    const { accessToken } = JSON.parse(stored ?? '{}') as { accessToken: string };
+    await gqlOk(ts.url, 'mutation { logout }', {}, accessToken);
+    await app.page.getByText('Your session has ended. Sign in again to continue.').waitFor();
+    expect(await app.page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    expectCleanPage(app);
+  });
+
   for (const [name, viewport] of Object.entries(VIEWPORTS)) {
     it(`shows the dashboard, resolves an alert with a note and charts a timeline, accessibly (${name})`, async () => {
       const patient = await newPatient();
@@ -224,7 +235,7 @@ describe.skipIf(!haveChromium)('the clinician dashboard (headless Chromium)', ()
       await item.waitFor();
       // Her readings raised more alerts (severe and raised blood pressure, few diapers): critical ones come first.
       await alertOf(app.page, patient).filter({ hasText: 'Severe postpartum blood pressure' }).waitFor();
-      const severities = await app.page.getByTestId('alert-item').evaluateAll((items) => items.map((el) => (el as HTMLElement).dataset['severity']));
+      const severities = await app.page.getByTestId('alert-item').evaluateAll((items) => items.map((el) => el.getAttribute('data-severity')));
       expect(severities).toContain('WARNING');
       expect(severities.indexOf('WARNING')).toBeGreaterThan(severities.lastIndexOf('CRITICAL'));
       await expectAccessible(app.page);
@@ -234,7 +245,7 @@ describe.skipIf(!haveChromium)('the clinician dashboard (headless Chromium)', ()
       // Resolve: a blank note is refused by the server and the refusal is shown; a note resolves it.
       await item.getByRole('button', { name: 'Resolve…' }).click();
       const note = item.getByLabel('Resolution note');
-      await expect.poll(() => note.evaluate((el) => el === document.activeElement)).toBe(true);
+      await expect.poll(() => note.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
       await item.getByRole('button', { name: 'Resolve alert' }).click();
       await expect.poll(() => item.getByRole('alert').textContent()).toMatch(/note/i);
       await expectAccessible(app.page);
