@@ -56,7 +56,10 @@ async function startProxy(target: URL): Promise<CuttableProxy> {
   };
 }
 
-describe.skipIf(!haveChromium)("the dashboard's live feed across a network drop (headless Chromium)", () => {
+/** Browser flows on a loaded 2-core CI machine: more than the default 30 s each. */
+const FLOW_TIMEOUT_MS = 120_000;
+
+describe.skipIf(!haveChromium)("the dashboard's live feed across a network drop (headless Chromium)", { timeout: FLOW_TIMEOUT_MS }, () => {
   let browser: Browser;
   let ts: TestServer;
   let proxy: CuttableProxy;

@@ -49,7 +49,10 @@ const LOG = {
   sleep: `mutation($input: LogSleepInput!) { logSleep(input: $input) { id } }`,
 };
 
-describe.skipIf(!haveChromium)('the clinician dashboard (headless Chromium)', () => {
+/** Browser flows on a loaded 2-core CI machine: more than the default 30 s each. */
+const FLOW_TIMEOUT_MS = 120_000;
+
+describe.skipIf(!haveChromium)('the clinician dashboard (headless Chromium)', { timeout: FLOW_TIMEOUT_MS }, () => {
   let browser: Browser;
   let ts: TestServer;
   let clock: { now: number };
@@ -212,14 +215,17 @@ describe.skipIf(!haveChromium)('the clinician dashboard (headless Chromium)', ()
       const patient = await newPatient();
       const token = patient.user!.token;
       const day = 86_400_000;
+      const writes: Array<Promise<unknown>> = [];
       for (let i = 6; i >= 0; i--) {
         const at = (offset: number) => new Date(clock.now - i * day + offset).toISOString();
-        await gqlOk(ts.url, LOG.mood, { input: { patientId: patient.id, score: 1 + (i % 5), recordedAt: at(-3 * 3_600_000) } }, token);
-        await gqlOk(ts.url, LOG.vitals, { input: { patientId: patient.id, systolic: i === 1 ? 164 : 128 + i * 3, diastolic: i === 1 ? 112 : 80 + i, heartRate: 80, recordedAt: at(-2 * 3_600_000) } }, token);
+        writes.push(gqlOk(ts.url, LOG.mood, { input: { patientId: patient.id, score: 1 + (i % 5), recordedAt: at(-3 * 3_600_000) } }, token));
+        writes.push(gqlOk(ts.url, LOG.vitals, { input: { patientId: patient.id, systolic: i === 1 ? 164 : 128 + i * 3, diastolic: i === 1 ? 112 : 80 + i, heartRate: 80, recordedAt: at(-2 * 3_600_000) } }, token));
         for (let feed = 0; feed < 3 + (i % 3); feed++) {
-          await gqlOk(ts.url, LOG.feeding, { input: { patientId: patient.id, infantId: patient.infantId, method: 'BREAST', durationMinutes: 15, wetDiapers: 2, dirtyDiapers: feed % 2, recordedAt: at(-(feed + 4) * 1_800_000) } }, token);
+          const input = { patientId: patient.id, infantId: patient.infantId, method: 'BREAST', durationMinutes: 15, wetDiapers: 2, dirtyDiapers: feed % 2, recordedAt: at(-(feed + 4) * 1_800_000) };
+          writes.push(gqlOk(ts.url, LOG.feeding, { input }, token));
         }
       }
+      await Promise.all(writes);
       await gqlOk(ts.url, LOG.sleep, { input: { patientId: patient.id, hours: 4.5 } }, token);
       // Screenings take the server's time: move it a minute between them.
       for (const item10 of [0, 1]) {
