@@ -19,6 +19,9 @@ interface PatientRow {
 /** One update of the live feed as it arrived. */
 export type FeedEvent = DashboardUpdatesSubscription['patientUpdates'];
 
+/** How many patients' summaries load at once (a large panel must not open hundreds of requests). */
+const PARALLEL_REQUESTS = 6;
+
 /** How many live updates the feed keeps on screen. */
 const FEED_LENGTH = 100;
 
@@ -60,17 +63,22 @@ export function Dashboard() {
         if (!page.patients.pageInfo.hasNextPage) break;
         after = page.patients.pageInfo.endCursor ?? null;
       }
-      const filled = await Promise.all(
-        rows.map(async (row) => {
-          const latest = await session.request(LatestStatusDocument, { patientId: row.id });
-          const found: Partial<Record<StatusKind, StatusLike>> = {};
-          for (const list of [latest.mood, latest.feeding, latest.sleep, latest.vitals, latest.screening]) {
-            const node = list.edges[0]?.node;
-            if (node) found[node.kind] = node;
-          }
-          return { ...row, latest: found };
-        }),
-      );
+      const filled: PatientRow[] = [];
+      for (let start = 0; start < rows.length && live; start += PARALLEL_REQUESTS) {
+        filled.push(
+          ...(await Promise.all(
+            rows.slice(start, start + PARALLEL_REQUESTS).map(async (row) => {
+              const latest = await session.request(LatestStatusDocument, { patientId: row.id });
+              const found: Partial<Record<StatusKind, StatusLike>> = {};
+              for (const list of [latest.mood, latest.feeding, latest.sleep, latest.vitals, latest.screening]) {
+                const node = list.edges[0]?.node;
+                if (node) found[node.kind] = node;
+              }
+              return { ...row, latest: found };
+            }),
+          )),
+        );
+      }
       if (!live) return;
       // Updates that arrived live while the lists loaded stay if they are newer.
       setPatients((current) =>
