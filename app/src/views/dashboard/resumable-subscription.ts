@@ -2,6 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { useSession } from '../../api/session-context.js';
 import type { TypedDocumentString } from '../../graphql/graphql.js';
 
+/** How many recent cursors a subscription remembers to drop repeats (a replay overlaps only the last few). */
+const SEEN_LIMIT = 5000;
+
 /**
  * Runs a subscription that takes `since` and resumes from the last cursor it received: the
  * variables' `since` is a getter, read whenever graphql-ws sends the subscribe message, so its own
@@ -34,6 +37,7 @@ export function useResumableSubscription<TResult, TVariables extends { since?: s
         const cursor = cursorFor.current(event);
         if (state.seen.has(cursor)) return;
         state.seen.add(cursor);
+        if (state.seen.size > SEEN_LIMIT) state.seen.delete(state.seen.values().next().value as string);
         state.last = cursor;
         setError(null);
         handler.current(event);
