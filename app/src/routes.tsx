@@ -1,6 +1,8 @@
 import type { ReactElement } from 'react';
 import { Account } from './views/account.js';
 import { CheckIn } from './views/check-in/check-in.js';
+import { ProtocolList } from './views/protocols/protocol-list.js';
+import { ProtocolPage } from './views/protocols/protocol-page.js';
 
 /** One page of the app: a path pattern (`:name` matches one segment) and what it renders. */
 export interface AppRoute {
@@ -13,6 +15,8 @@ export interface AppRoute {
 export const ROUTES: readonly AppRoute[] = [
   { pattern: '/account', title: 'Account', render: () => <Account /> },
   { pattern: '/check-in', title: 'Check in', render: () => <CheckIn /> },
+  { pattern: '/protocols', title: 'Protocols', render: () => <ProtocolList /> },
+  { pattern: '/protocols/:id', title: 'Protocol', render: ({ id = '' }) => <ProtocolPage key={id} id={id} /> },
 ];
 
 /** The route a path shows and its parameters, or null when none matches. */
