@@ -19,7 +19,7 @@ const origin = (ts: TestServer) => new URL(ts.url).origin;
 
 /** Fails when the page scrolls sideways at its viewport width (the phone must not need it). */
 async function expectNoHorizontalScroll(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
   expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
 }
 
@@ -169,7 +169,7 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
     expect(await error.textContent()).toBe(serverMessage);
     expect(await systolic.getAttribute('aria-invalid')).toBe('true');
     expect((await systolic.getAttribute('aria-describedby'))?.split(' ')).toContain(await error.getAttribute('id'));
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
+    await expect.poll(() => page.evaluate<string | null>("document.activeElement.getAttribute('aria-invalid')")).toBe('true');
     expect(await pressure.getByLabel('Diastolic (bottom number)').getAttribute('aria-invalid')).toBeNull();
     await expectAccessible(page);
     await expectNoHorizontalScroll(page);

@@ -12,7 +12,7 @@ const FIXED = 'mood.score <= 2 &&\n  mood.score >= 1';
 
 /** Fails when the page scrolls sideways at its viewport width. */
 async function expectNoHorizontalScroll(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
   expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
 }
 
@@ -93,7 +93,9 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
       expect(await editor.getAttribute('aria-invalid')).toBe('true');
       expect((await editor.getAttribute('aria-describedby'))?.split(' ')).toContain(await celError.getAttribute('id'));
       // The cursor is put at the error (line 2, column 3 is offset 21 of the text).
-      await expect.poll(() => editor.evaluate((el: HTMLTextAreaElement) => [document.activeElement === el, el.selectionStart])).toEqual([true, BROKEN.indexOf('mood.nope')]);
+      await expect
+        .poll(() => page.evaluate<[string, number]>('[document.activeElement.id, document.activeElement.selectionStart]'))
+        .toEqual([await editor.getAttribute('id'), BROKEN.indexOf('mood.nope')]);
       expect((await protocolOnServer(id)).versions).toHaveLength(1);
       await expectAccessible(page);
       await expectNoHorizontalScroll(page);
