@@ -147,10 +147,61 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
       expect(await form.getByRole('status').textContent()).toBe(`Sent. Your ${epds.name} score is ${expectedTotal} out of 30.`);
       await expectAccessible(page);
       await saveScreenshot(page, `check-in-epds-scored-${name}`);
+
+      // The protocols then send her the crisis line; the page shows the server's message.
+      await ts.server.services.alerting.runDue();
+      await page.reload();
+      const messages = page.getByRole('region', { name: 'Messages from your care team' });
+      await messages.waitFor();
+      expect(await messages.getByRole('listitem').first().locator('p').first().textContent()).toBe(selfHarm.safetyMessage);
+      await expectAccessible(page);
+      await expectNoHorizontalScroll(page);
       expectCleanPage(app);
       await app.context.close();
     });
   }
+
+  it('logs a mood with the keyboard alone: arrow keys choose, Tab reaches the button, Enter saves', async () => {
+    const { patient, app } = await signedInPatient(VIEWPORTS.phone);
+    const { page } = app;
+    const mood = page.getByRole('form', { name: 'Mood' });
+    await mood.getByRole('radio', { name: '1 Very low' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await mood.getByRole('radio', { name: '3 Okay' }).isChecked()).toBe(true);
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.evaluate<string | null>('document.activeElement.textContent')).toBe('Save mood');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => mood.getByRole('status').textContent()).toMatch(/mood 3 of 5\.$/);
+    expect((await updatesOf(patient, ['MOOD']))[0]!.data).toMatchObject({ score: 3 });
+    expectCleanPage(app);
+    await app.context.close();
+  });
+
+  it('renders the PHQ-9 from its definition too, with its own self-harm item showing the crisis resources', async () => {
+    const phq9 = (await gqlOk<{ screeningInstrument: Instrument }>(
+      ts.url,
+      '{ screeningInstrument(id: PHQ9) { id name items { number text selfHarm safetyMessage options { answer label score } } } }',
+      {},
+      coordinator.token,
+    )).screeningInstrument;
+    const { app } = await signedInPatient(VIEWPORTS.desktop);
+    const { page } = app;
+    await page.getByRole('group', { name: 'Which questionnaire?' }).getByRole('radio', { name: phq9.name }).check();
+    const form = page.getByRole('form', { name: phq9.name });
+    await form.waitFor();
+    expect(await form.getByRole('group').evaluateAll((groups) => groups.map((g) => g.querySelector('legend')!.textContent))).toEqual(
+      phq9.items.map((item) => `${item.number}. ${item.text}`),
+    );
+    const selfHarm = phq9.items.find((item) => item.selfHarm)!;
+    expect(selfHarm.number).toBe(9);
+    await form.getByRole('group', { name: `9. ${selfHarm.text}`, exact: true }).getByRole('radio', { name: selfHarm.options[1]!.label, exact: true }).check();
+    await expect.poll(() => page.getByTestId('safety-message').textContent()).toBe(selfHarm.safetyMessage);
+    await expectAccessible(page);
+    await saveScreenshot(page, 'check-in-phq9-safety-desktop');
+    expectCleanPage(app);
+    await app.context.close();
+  });
 
   it("shows the server's refusal of an out-of-range value at the field, then saves once corrected", async () => {
     const { patient, app } = await signedInPatient(VIEWPORTS.phone);

@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { GraphQLRequestError } from '../../api/graphql-client.js';
 import { useSession } from '../../api/session-context.js';
 import { graphql } from '../../graphql/gql.js';
-import type { CheckInInstrumentsQuery, CheckInPatientQuery } from '../../graphql/graphql.js';
+import type { CheckInInstrumentsQuery, CheckInPatientQuery, CheckInSafetyMessagesQuery } from '../../graphql/graphql.js';
 import { ChoiceGroup } from './choice-group.js';
 import { BloodPressureForm, FeedingForm, InfantVitalsForm, MoodForm, SleepForm } from './log-forms.js';
+import { SafetyMessages, SafetyMessagesDocument } from './safety-messages.js';
 import { ScreeningForm, ScreeningInstrumentsDocument } from './screening-form.js';
 import './check-in.css';
 
@@ -32,6 +33,14 @@ export function CheckIn() {
   const [problem, setProblem] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [instrumentId, setInstrumentId] = useState<string | null>(null);
+  const [messages, setMessages] = useState<CheckInSafetyMessagesQuery['mySafetyMessages']>([]);
+
+  const loadMessages = useCallback(() => {
+    session.request(SafetyMessagesDocument, {}).then(
+      (result) => setMessages(result.mySafetyMessages),
+      () => undefined,
+    );
+  }, [session]);
 
   useEffect(() => {
     let live = true;
@@ -42,6 +51,7 @@ export function CheckIn() {
         setInstruments(catalogue.screeningInstruments);
         setInstrumentId(catalogue.screeningInstruments[0]?.id ?? null);
         setLoaded(true);
+        if (me.me.patient) loadMessages();
       },
       (caught: unknown) => {
         if (!live) return;
@@ -52,7 +62,7 @@ export function CheckIn() {
     return () => {
       live = false;
     };
-  }, [session]);
+  }, [session, loadMessages]);
 
   const instrument = instruments.find((candidate) => candidate.id === instrumentId);
   return (
@@ -68,6 +78,7 @@ export function CheckIn() {
       {record && (
         <>
           <p className="lede">Log what you can, when you can. Each part saves on its own; your care team sees it.</p>
+          <SafetyMessages messages={messages} />
           <div className="check-in-grid">
             <MoodForm patientId={record.id} />
             {record.infants.length > 0 && <FeedingForm patientId={record.id} infants={record.infants} />}
@@ -84,7 +95,7 @@ export function CheckIn() {
               value={instrumentId}
               onChange={setInstrumentId}
             />
-            {instrument && <ScreeningForm key={instrument.id} patientId={record.id} instrument={instrument} />}
+            {instrument && <ScreeningForm key={instrument.id} patientId={record.id} instrument={instrument} onSubmitted={loadMessages} />}
           </section>
         </>
       )}

@@ -55,7 +55,8 @@ function isSelfHarmItem(instrument: InstrumentDefinition, item: Item): boolean {
  * the self-harm item shows the server's crisis resources at once, before anything is sent.
  * After submission it shows the server's total and band.
  */
-export function ScreeningForm({ patientId, instrument }: { patientId: string; instrument: InstrumentDefinition }) {
+export function ScreeningForm(props: { patientId: string; instrument: InstrumentDefinition; onSubmitted?: () => void }) {
+  const { patientId, instrument } = props;
   const session = useSession();
   const form = useServerForm();
   const [answers, setAnswers] = useState<ReadonlyMap<number, number>>(new Map());
@@ -78,6 +79,7 @@ export function ScreeningForm({ patientId, instrument }: { patientId: string; in
       const data = submitScreening.data;
       const result = { total: Number(data['total']), maxTotal: Number(data['maxTotal']), band: String(data['band']) };
       setScored(result);
+      props.onSubmitted?.();
       return `Sent. Your ${instrument.name} score is ${result.total} out of ${result.maxTotal}.`;
     });
   };
@@ -117,9 +119,22 @@ export function ScreeningForm({ patientId, instrument }: { patientId: string; in
         );
       })}
       <p className="citation">{instrument.citation}</p>
-      <button type="submit" disabled={form.busy}>
-        Send my answers
-      </button>
+      {scored ? (
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            setAnswers(new Map());
+            setScored(null);
+          }}
+        >
+          Fill it in again
+        </button>
+      ) : (
+        <button type="submit" disabled={form.busy}>
+          Send my answers
+        </button>
+      )}
       <FormStatus form={form} fields={itemFields} />
       {scored && band && (
         <div className="card score" data-testid="screening-score">
