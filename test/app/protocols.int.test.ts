@@ -157,7 +157,7 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
     });
   }
 
-  it("refuses to disable a built-in protocol with the server's message, and a custom one disables (positive control above)", async () => {
+  it("refuses to disable a built-in protocol with the server's message (a custom one disables, above), and dry-runs every built-in", async () => {
     const { protocols } = await gqlOk<{ protocols: Array<{ id: string; name: string; builtIn: boolean }> }>(ts.url, '{ protocols { id name builtIn } }', {}, coordinator.token);
     const builtIn = protocols.find((p) => p.builtIn)!;
     const refused = await gql(ts.url, 'mutation($id: ID!) { setProtocolEnabled(id: $id, enabled: false) { id } }', { id: builtIn.id }, coordinator.token);
@@ -169,6 +169,21 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
     await state.getByRole('button', { name: 'Disable protocol' }).click();
     await expect.poll(() => state.getByRole('alert').textContent()).toBe(refused.errors![0]!.message);
     expect(await app.page.getByTestId('protocol-state').textContent()).toBe('Enabled');
+
+    // Every built-in's stored definition goes back to the server as a draft the dry run accepts.
+    const outcomes: string[] = [];
+    for (const protocol of protocols.filter((p) => p.builtIn)) {
+      await app.page.goto(`${origin(ts)}/app/protocols/${protocol.id}`);
+      await app.page.getByRole('heading', { name: protocol.name, level: 1 }).waitFor();
+      const dryRun = app.page.getByRole('form', { name: 'Dry run' });
+      await dryRun.getByLabel('Patient').selectOption(patient.id);
+      await dryRun.getByRole('button', { name: 'Dry run' }).click();
+      const answer = dryRun.getByTestId('simulation-outcome').or(dryRun.getByRole('alert'));
+      await answer.waitFor();
+      outcomes.push(`${protocol.name}: ${await answer.textContent()}`);
+    }
+    expect(outcomes.length).toBeGreaterThan(5);
+    for (const outcome of outcomes) expect(outcome).toMatch(/: (MATCHED|NOT_MATCHED|INCOMPLETE|NOT_APPLICABLE)$/);
     expectCleanPage(app);
     await app.context.close();
   });
