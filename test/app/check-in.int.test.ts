@@ -193,6 +193,12 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
     expect(await form.getByRole('group').evaluateAll((groups) => groups.map((g) => g.querySelector('legend')!.textContent))).toEqual(
       phq9.items.map((item) => `${item.number}. ${item.text}`),
     );
+    // Sending with nothing answered names the first question, and focus goes to its first option.
+    await form.getByRole('button', { name: 'Send my answers' }).click();
+    const first = form.getByRole('group', { name: `1. ${phq9.items[0]!.text}`, exact: true });
+    await expect.poll(() => first.locator('.field-error').textContent()).toBe('Answer question 1 before sending.');
+    expect(await first.getAttribute('aria-describedby')).toBe(await first.locator('.field-error').getAttribute('id'));
+    await expect.poll(() => first.getByRole('radio').first().evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     const selfHarm = phq9.items.find((item) => item.selfHarm)!;
     expect(selfHarm.number).toBe(9);
     await form.getByRole('group', { name: `9. ${selfHarm.text}`, exact: true }).getByRole('radio', { name: selfHarm.options[1]!.label, exact: true }).check();

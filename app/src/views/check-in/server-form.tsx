@@ -11,7 +11,7 @@ export type FormOutcome =
 export interface ServerForm {
   readonly outcome: FormOutcome;
   readonly busy: boolean;
-  /** The form element (focus moves to the field at fault, or the form's error, after a refusal). */
+  /** The form element (focus moves to the field at fault, the first option of a radio group at fault, or the form's error, after a refusal). */
   readonly formRef: RefObject<HTMLFormElement>;
   /** Runs `save`; its result is the confirmation shown, a {@link GraphQLRequestError} the refusal. */
   submit(save: () => Promise<string>): Promise<void>;
@@ -33,7 +33,11 @@ export function useServerForm(): ServerForm {
 
   useEffect(() => {
     if (outcome.kind !== 'refused') return;
-    const target = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], .form-error');
+    const form = formRef.current;
+    const target =
+      form?.querySelector<HTMLElement>('[aria-invalid="true"]') ??
+      form?.querySelector<HTMLElement>('.choice-group:has(.field-error) input') ??
+      form?.querySelector<HTMLElement>('.form-error');
     target?.focus();
   }, [outcome]);
 
