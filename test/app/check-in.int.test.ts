@@ -16,6 +16,10 @@ interface Update {
 }
 
 const origin = (ts: TestServer) => new URL(ts.url).origin;
+/** Time for one whole flow through the browser (dozens of round trips; the CI machine is shared), in milliseconds. */
+const FLOW_MS = 120_000;
+/** Polls until the page shows what the server answered (a loaded machine may take seconds per round trip). */
+const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 
 /** Fails when the page scrolls sideways at its viewport width (the phone must not need it). */
 async function expectNoHorizontalScroll(page: Page): Promise<void> {
@@ -77,7 +81,7 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
       const mood = page.getByRole('form', { name: 'Mood' });
       await mood.getByRole('group', { name: 'How are you feeling right now?' }).getByRole('radio', { name: '2 Low' }).check();
       await mood.getByRole('button', { name: 'Save mood' }).click();
-      await expect.poll(() => mood.getByRole('status').textContent()).toMatch(/^Saved at .+: mood 2 of 5\.$/);
+      await eventually(() => mood.getByRole('status').textContent()).toMatch(/^Saved at .+: mood 2 of 5\.$/);
 
       const feed = page.getByRole('form', { name: 'Feed' });
       await feed.getByText('For Robin').waitFor();
@@ -86,13 +90,13 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
       await feed.getByLabel('Wet diapers').fill('3');
       await feed.getByLabel('Dirty diapers').fill('1');
       await feed.getByRole('button', { name: 'Save feed' }).click();
-      await expect.poll(() => feed.getByRole('status').textContent()).toMatch(/^Saved at .+: a feed for Robin\.$/);
+      await eventually(() => feed.getByRole('status').textContent()).toMatch(/^Saved at .+: a feed for Robin\.$/);
 
       const pressure = page.getByRole('form', { name: 'Blood pressure' });
       await pressure.getByLabel('Systolic (top number)').fill('128');
       await pressure.getByLabel('Diastolic (bottom number)').fill('84');
       await pressure.getByRole('button', { name: 'Save blood pressure' }).click();
-      await expect.poll(() => pressure.getByRole('status').textContent()).toMatch(/^Saved at .+: blood pressure 128\/84 mmHg\.$/);
+      await eventually(() => pressure.getByRole('status').textContent()).toMatch(/^Saved at .+: blood pressure 128\/84 mmHg\.$/);
 
       await expectNoHorizontalScroll(page);
       await saveScreenshot(page, `check-in-saved-${name}`);
@@ -103,7 +107,7 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
       expect(updates[2]!.data).toMatchObject({ score: 2 });
       expectCleanPage(app);
       await app.context.close();
-    });
+    }, FLOW_MS);
 
     it(`shows the crisis resources the moment the EPDS self-harm item is answered positively, then the server's total (${name})`, async () => {
       const { patient, app } = await signedInPatient(viewport);
@@ -158,7 +162,7 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
       await expectNoHorizontalScroll(page);
       expectCleanPage(app);
       await app.context.close();
-    });
+    }, FLOW_MS);
   }
 
   it('logs a mood with the keyboard alone: arrow keys choose, Tab reaches the button, Enter saves', async () => {
@@ -170,13 +174,13 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
     await page.keyboard.press('ArrowRight');
     expect(await mood.getByRole('radio', { name: '3 Okay' }).isChecked()).toBe(true);
     await page.keyboard.press('Tab');
-    await expect.poll(() => page.evaluate<string | null>('document.activeElement.textContent')).toBe('Save mood');
+    await eventually(() => page.evaluate<string | null>('document.activeElement.textContent')).toBe('Save mood');
     await page.keyboard.press('Enter');
-    await expect.poll(() => mood.getByRole('status').textContent()).toMatch(/mood 3 of 5\.$/);
+    await eventually(() => mood.getByRole('status').textContent()).toMatch(/mood 3 of 5\.$/);
     expect((await updatesOf(patient, ['MOOD']))[0]!.data).toMatchObject({ score: 3 });
     expectCleanPage(app);
     await app.context.close();
-  });
+  }, FLOW_MS);
 
   it('renders the PHQ-9 from its definition too, with its own self-harm item showing the crisis resources', async () => {
     const phq9 = (await gqlOk<{ screeningInstrument: Instrument }>(
@@ -196,18 +200,18 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
     // Sending with nothing answered names the first question, and focus goes to its first option.
     await form.getByRole('button', { name: 'Send my answers' }).click();
     const first = form.getByRole('group', { name: `1. ${phq9.items[0]!.text}`, exact: true });
-    await expect.poll(() => first.locator('.field-error').textContent()).toBe('Answer question 1 before sending.');
+    await eventually(() => first.locator('.field-error').textContent()).toBe('Answer question 1 before sending.');
     expect(await first.getAttribute('aria-describedby')).toBe(await first.locator('.field-error').getAttribute('id'));
-    await expect.poll(() => first.getByRole('radio').first().evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await eventually(() => first.getByRole('radio').first().evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     const selfHarm = phq9.items.find((item) => item.selfHarm)!;
     expect(selfHarm.number).toBe(9);
     await form.getByRole('group', { name: `9. ${selfHarm.text}`, exact: true }).getByRole('radio', { name: selfHarm.options[1]!.label, exact: true }).check();
-    await expect.poll(() => page.getByTestId('safety-message').textContent()).toBe(selfHarm.safetyMessage);
+    await eventually(() => page.getByTestId('safety-message').textContent()).toBe(selfHarm.safetyMessage);
     await expectAccessible(page);
     await saveScreenshot(page, 'check-in-phq9-safety-desktop');
     expectCleanPage(app);
     await app.context.close();
-  });
+  }, FLOW_MS);
 
   it("shows the server's refusal of an out-of-range value at the field, then saves once corrected", async () => {
     const { patient, app } = await signedInPatient(VIEWPORTS.phone);
@@ -226,7 +230,7 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
     expect(await error.textContent()).toBe(serverMessage);
     expect(await systolic.getAttribute('aria-invalid')).toBe('true');
     expect((await systolic.getAttribute('aria-describedby'))?.split(' ')).toContain(await error.getAttribute('id'));
-    await expect.poll(() => page.evaluate<string | null>("document.activeElement.getAttribute('aria-invalid')")).toBe('true');
+    await eventually(() => page.evaluate<string | null>("document.activeElement.getAttribute('aria-invalid')")).toBe('true');
     expect(await pressure.getByLabel('Diastolic (bottom number)').getAttribute('aria-invalid')).toBeNull();
     await expectAccessible(page);
     await expectNoHorizontalScroll(page);
@@ -235,11 +239,11 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
 
     await systolic.fill('140');
     await pressure.getByRole('button', { name: 'Save blood pressure' }).click();
-    await expect.poll(() => pressure.getByRole('status').textContent()).toMatch(/blood pressure 140\/80 mmHg\.$/);
+    await eventually(() => pressure.getByRole('status').textContent()).toMatch(/blood pressure 140\/80 mmHg\.$/);
     expect(await error.count()).toBe(0);
     expect(await systolic.getAttribute('aria-invalid')).toBeNull();
     expect((await updatesOf(patient, ['VITALS']))[0]!.data).toMatchObject({ systolic: 140, diastolic: 80 });
     expectCleanPage(app);
     await app.context.close();
-  });
+  }, FLOW_MS);
 });

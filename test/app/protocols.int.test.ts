@@ -7,6 +7,10 @@ import { errorOf, gql, gqlOk } from '../helpers/graphql-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const origin = (ts: TestServer) => new URL(ts.url).origin;
+/** Time for one whole flow through the browser (dozens of round trips; the CI machine is shared), in milliseconds. */
+const FLOW_MS = 120_000;
+/** Polls until the page shows what the server answered (a loaded machine may take seconds per round trip). */
+const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 const BROKEN = 'mood.score <= 2 &&\n  mood.nope > 1';
 const FIXED = 'mood.score <= 2 &&\n  mood.score >= 1';
 
@@ -61,7 +65,7 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
       await signInThroughApp(page, coordinator.email, TEST_PASSWORD);
       await page.getByRole('heading', { name: 'Care protocols' }).waitFor();
       const summary = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: protocolName }) });
-      await expect.poll(() => summary.textContent()).toMatch(/Custom · version 1 active.*Versions: 1 \(active\)/);
+      await eventually(() => summary.textContent()).toMatch(/Custom · version 1 active.*Versions: 1 \(active\)/);
       await expectAccessible(page);
       await expectNoHorizontalScroll(page);
       await saveScreenshot(page, `protocols-${name}`);
@@ -93,8 +97,7 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
       expect(await editor.getAttribute('aria-invalid')).toBe('true');
       expect((await editor.getAttribute('aria-describedby'))?.split(' ')).toContain(await celError.getAttribute('id'));
       // The cursor is put at the error (line 2, column 3 is offset 21 of the text).
-      await expect
-        .poll(() => page.evaluate<[string, number]>('[document.activeElement.id, document.activeElement.selectionStart]'))
+      await eventually(() => page.evaluate<[string, number]>('[document.activeElement.id, document.activeElement.selectionStart]'))
         .toEqual([await editor.getAttribute('id'), BROKEN.indexOf('mood.nope')]);
       expect((await protocolOnServer(id)).versions).toHaveLength(1);
       await expectAccessible(page);
@@ -103,7 +106,7 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
 
       await editor.fill(FIXED);
       await conditionForm.getByRole('button', { name: 'Save new version' }).click();
-      await expect.poll(() => conditionForm.getByRole('status').textContent()).toBe('Saved as version 2 (draft).');
+      await eventually(() => conditionForm.getByRole('status').textContent()).toBe('Saved as version 2 (draft).');
       expect(await celError.count()).toBe(0);
       const saved = await protocolOnServer(id);
       expect(saved.versions.map((v) => [v.number, v.status, v.condition])).toEqual([
@@ -135,8 +138,8 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
 
       const versions = page.getByRole('form', { name: 'Versions' });
       await versions.getByRole('button', { name: 'Activate version 2' }).click();
-      await expect.poll(() => versions.getByRole('status').textContent()).toBe('Version 2 is now active.');
-      await expect.poll(() => page.getByTestId('active-version').textContent()).toBe('Version 2');
+      await eventually(() => versions.getByRole('status').textContent()).toBe('Version 2 is now active.');
+      await eventually(() => page.getByTestId('active-version').textContent()).toBe('Version 2');
       expect(await versions.getByRole('button', { name: 'Activate version 1' }).count()).toBe(1);
       const activated = await protocolOnServer(id);
       expect(activated.activeVersion.number).toBe(2);
@@ -144,17 +147,17 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
 
       const state = page.getByRole('form', { name: 'State' });
       await state.getByRole('button', { name: 'Disable protocol' }).click();
-      await expect.poll(() => page.getByTestId('protocol-state').textContent()).toBe('Disabled');
+      await eventually(() => page.getByTestId('protocol-state').textContent()).toBe('Disabled');
       expect((await protocolOnServer(id)).enabled).toBe(false);
       await state.getByRole('button', { name: 'Enable protocol' }).click();
-      await expect.poll(() => page.getByTestId('protocol-state').textContent()).toBe('Enabled');
+      await eventually(() => page.getByTestId('protocol-state').textContent()).toBe('Enabled');
       expect((await protocolOnServer(id)).enabled).toBe(true);
       await expectAccessible(page);
       await expectNoHorizontalScroll(page);
       await saveScreenshot(page, `protocol-activated-${name}`);
       expectCleanPage(app);
       await app.context.close();
-    });
+    }, FLOW_MS);
   }
 
   it("refuses to disable a built-in protocol with the server's message (a custom one disables, above), and dry-runs every built-in", async () => {
@@ -167,7 +170,7 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
     await app.page.getByRole('heading', { name: builtIn.name, level: 1 }).waitFor();
     const state = app.page.getByRole('form', { name: 'State' });
     await state.getByRole('button', { name: 'Disable protocol' }).click();
-    await expect.poll(() => state.getByRole('alert').textContent()).toBe(refused.errors![0]!.message);
+    await eventually(() => state.getByRole('alert').textContent()).toBe(refused.errors![0]!.message);
     expect(await app.page.getByTestId('protocol-state').textContent()).toBe('Enabled');
 
     // Every built-in's stored definition goes back to the server as a draft the dry run accepts.
@@ -186,14 +189,14 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
     for (const outcome of outcomes) expect(outcome).toMatch(/: (MATCHED|NOT_MATCHED|INCOMPLETE|NOT_APPLICABLE)$/);
     expectCleanPage(app);
     await app.context.close();
-  });
+  }, FLOW_MS);
 
   it("sets and removes the quiet hours, showing the server's refusal of an unknown time zone at its field", async () => {
     const app = await openApp(browser, origin(ts), { viewport: VIEWPORTS.phone });
     const { page } = app;
     await signInThroughApp(page, coordinator.email, TEST_PASSWORD);
     const form = page.getByRole('form', { name: 'Quiet hours' });
-    await expect.poll(() => page.getByTestId('quiet-hours-current').textContent()).toBe('None: every page goes out at once.');
+    await eventually(() => page.getByTestId('quiet-hours-current').textContent()).toBe('None: every page goes out at once.');
     await form.getByLabel('From').fill('22:30');
     await form.getByLabel('Until').fill('06:45');
     const zone = form.getByLabel('Time zone');
@@ -201,22 +204,22 @@ describe.skipIf(!haveChromium)("the coordinator's protocol console (headless Chr
     await form.getByRole('button', { name: 'Save quiet hours' }).click();
     const refused = await gql(ts.url, 'mutation($i: QuietHoursInput) { setQuietHours(input: $i) { start } }', { i: { start: '22:30', end: '06:45', timeZone: 'Mars/Olympus_Mons' } }, coordinator.token);
     expect(errorOf(refused)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.timeZone' });
-    await expect.poll(() => form.locator('.field-error').textContent()).toBe(refused.errors![0]!.message);
+    await eventually(() => form.locator('.field-error').textContent()).toBe(refused.errors![0]!.message);
     expect(await zone.getAttribute('aria-invalid')).toBe('true');
     await expectAccessible(page);
     await saveScreenshot(page, 'protocols-quiet-hours-error-phone');
 
     await zone.fill('Europe/London');
     await form.getByRole('button', { name: 'Save quiet hours' }).click();
-    await expect.poll(() => form.getByRole('status').textContent()).toBe('Quiet hours saved: 22:30 to 06:45 (Europe/London).');
+    await eventually(() => form.getByRole('status').textContent()).toBe('Quiet hours saved: 22:30 to 06:45 (Europe/London).');
     const { quietHours } = await gqlOk<{ quietHours: unknown }>(ts.url, '{ quietHours { start end timeZone } }', {}, coordinator.token);
     expect(quietHours).toEqual({ start: '22:30', end: '06:45', timeZone: 'Europe/London' });
     await expectNoHorizontalScroll(page);
 
     await form.getByRole('button', { name: 'Remove quiet hours' }).click();
-    await expect.poll(() => form.getByRole('status').textContent()).toBe('Quiet hours removed.');
+    await eventually(() => form.getByRole('status').textContent()).toBe('Quiet hours removed.');
     expect((await gqlOk<{ quietHours: unknown }>(ts.url, '{ quietHours { start } }', {}, coordinator.token)).quietHours).toBeNull();
     expectCleanPage(app);
     await app.context.close();
-  });
+  }, FLOW_MS);
 });
