@@ -165,6 +165,27 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
     }, FLOW_MS);
   }
 
+  it("logs sleep and the baby's weight and temperature, each confirmed, and the server has them", async () => {
+    const { patient, app } = await signedInPatient(VIEWPORTS.phone);
+    const { page } = app;
+    const sleep = page.getByRole('form', { name: 'Sleep' });
+    await sleep.getByLabel('Hours you slept').fill('5.5');
+    await sleep.getByRole('button', { name: 'Save sleep' }).click();
+    await eventually(() => sleep.getByRole('status').textContent()).toMatch(/: 5\.5 hours of sleep\.$/);
+    const baby = page.getByRole('form', { name: "Baby's weight and temperature" });
+    await baby.getByLabel('Weight (grams)').fill('3550');
+    await baby.getByLabel('Temperature (°C)').fill('36.9');
+    await baby.getByRole('button', { name: "Save baby's measurements" }).click();
+    await eventually(() => baby.getByRole('status').textContent()).toMatch(/: Robin's measurements\.$/);
+    const [slept] = await updatesOf(patient, ['SLEEP']);
+    expect(slept!.data).toEqual({ hours: 5.5 });
+    const [measured] = await updatesOf(patient, ['INFANT_VITALS']);
+    expect(measured!.data).toEqual({ weightGrams: 3550, temperatureC: 36.9 });
+    await expectNoHorizontalScroll(page);
+    expectCleanPage(app);
+    await app.context.close();
+  }, FLOW_MS);
+
   it('logs a mood with the keyboard alone: arrow keys choose, Tab reaches the button, Enter saves', async () => {
     const { patient, app } = await signedInPatient(VIEWPORTS.phone);
     const { page } = app;
