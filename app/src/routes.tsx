@@ -1,5 +1,8 @@
 import type { ReactElement } from 'react';
 import { Account } from './views/account.js';
+import { CheckIn } from './views/check-in/check-in.js';
+import { ProtocolList } from './views/protocols/protocol-list.js';
+import { ProtocolPage } from './views/protocols/protocol-page.js';
 
 /** One page of the app: a path pattern (`:name` matches one segment) and what it renders. */
 export interface AppRoute {
@@ -9,7 +12,12 @@ export interface AppRoute {
 }
 
 /** Every page of the app, first match wins. */
-export const ROUTES: readonly AppRoute[] = [{ pattern: '/account', title: 'Account', render: () => <Account /> }];
+export const ROUTES: readonly AppRoute[] = [
+  { pattern: '/account', title: 'Account', render: () => <Account /> },
+  { pattern: '/check-in', title: 'Check in', render: () => <CheckIn /> },
+  { pattern: '/protocols', title: 'Protocols', render: () => <ProtocolList /> },
+  { pattern: '/protocols/:id', title: 'Protocol', render: ({ id = '' }) => <ProtocolPage key={id} id={id} /> },
+];
 
 /** The route a path shows and its parameters, or null when none matches. */
 export function matchRoute(path: string, routes: readonly AppRoute[] = ROUTES): { route: AppRoute; params: Record<string, string> } | null {
