@@ -13,6 +13,7 @@ const SCRIPTS: ReadonlyArray<{ name: string; file: string; env: Record<string, s
   { name: 'Protocol rule evaluations per second', file: 'protocol-evaluations.js', env: {} },
   { name: 'Audit-write overhead per request', file: 'audit-append.js', env: { BENCH_SECONDS: '3' } },
   { name: 'Field-encryption overhead per record', file: 'field-crypto.js', env: { BENCH_ITERATIONS: '20000' } },
+  { name: 'Database round trips per mutation', file: 'mutation-round-trips.js', env: { BENCH_MUTATIONS: '200' }, smoke: { BENCH_MUTATIONS: '20' } },
   { name: 'Signal messages relayed per second', file: 'messaging-relay.js', env: { BENCH_EXCHANGES: '200' }, smoke: { BENCH_EXCHANGES: '20' } },
   // Writing the 10,000-update backlog through the API takes minutes on two cores.
   { name: "Live tenant's alert latency beside another tenant's backlog", file: 'backlog-fairness.js', env: { BENCH_BACKLOG: '10000' }, timeoutMs: 1_200_000 },

@@ -1,7 +1,10 @@
 import type { ReactElement } from 'react';
 import { Account } from './views/account.js';
+import { CheckIn } from './views/check-in/check-in.js';
 import { Dashboard } from './views/dashboard/dashboard.js';
 import { PatientTimeline } from './views/dashboard/patient-timeline.js';
+import { ProtocolList } from './views/protocols/protocol-list.js';
+import { ProtocolPage } from './views/protocols/protocol-page.js';
 
 /** One page of the app: a path pattern (`:name` matches one segment) and what it renders. */
 export interface AppRoute {
@@ -15,6 +18,9 @@ export const ROUTES: readonly AppRoute[] = [
   { pattern: '/account', title: 'Account', render: () => <Account /> },
   { pattern: '/dashboard', title: 'Dashboard', render: () => <Dashboard /> },
   { pattern: '/patients/:id', title: 'Patient timeline', render: (params) => <PatientTimeline key={params['id']} patientId={params['id'] ?? ''} /> },
+  { pattern: '/check-in', title: 'Check in', render: () => <CheckIn /> },
+  { pattern: '/protocols', title: 'Protocols', render: () => <ProtocolList /> },
+  { pattern: '/protocols/:id', title: 'Protocol', render: ({ id = '' }) => <ProtocolPage key={id} id={id} /> },
 ];
 
 /** The route a path shows and its parameters, or null when none matches. */

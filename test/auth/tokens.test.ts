@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { AccessTokenIssuer, bearerToken } from '../../src/auth/tokens.js';
@@ -58,6 +59,59 @@ describe('AccessTokenIssuer', () => {
     expect(await rotated.verify(token)).not.toBeNull();
   });
 
+  describe('checks every part of the token it verifies itself (node:crypto HMAC, not jose)', () => {
+    const now = 1_700_000_000_000;
+    const issuer = new AccessTokenIssuer('k1', { k1: secret }, 900, () => now);
+    const iat = now / 1000 - 10;
+    const claims = { sub: user.id, tid: user.tenantId, role: user.role, jti: 'j1', iss: 'cradle', aud: 'cradle-api', iat, exp: iat + 900 };
+    const header = { alg: 'HS256', kid: 'k1', typ: 'at+jwt' };
+
+    it('accepts a hand-made token exactly like the issuer makes (the control)', async () => {
+      expect(await issuer.verify(handMade(header, claims))).toMatchObject({ userId: user.id, tokenId: 'j1' });
+      expect(await issuer.verify(handMade(header, { ...claims, aud: ['other', 'cradle-api'] }))).toMatchObject({ userId: user.id });
+      expect(await issuer.verify(handMade(header, { ...claims, nbf: iat }))).toMatchObject({ userId: user.id });
+    });
+
+    it.each([
+      ['alg none', { ...header, alg: 'none' }],
+      ['alg HS512', { ...header, alg: 'HS512' }],
+      ['no typ', { alg: 'HS256', kid: 'k1' }],
+      ['typ JWT', { ...header, typ: 'JWT' }],
+      ['a crit header', { ...header, crit: ['exp'] }],
+      ['an unencoded payload (b64: false)', { ...header, b64: false }],
+      ['an unknown kid', { ...header, kid: 'k9' }],
+      ['no kid', { alg: 'HS256', typ: 'at+jwt' }],
+    ])('refuses a correctly signed token with %s', async (_name, badHeader) => {
+      expect(await issuer.verify(handMade(badHeader, claims))).toBeNull();
+    });
+
+    it.each([
+      ['another issuer', { iss: 'someone-else' }],
+      ['another audience', { aud: 'other-api' }],
+      ['no audience', { aud: undefined }],
+      ['an exp of exactly now', { exp: now / 1000 }],
+      ['no exp', { exp: undefined }],
+      ['a not-before in the future', { nbf: now / 1000 + 5 }],
+      ['a not-before that is not a number', { nbf: 'soon' }],
+      ['no jti', { jti: undefined }],
+      ['an unknown role', { role: 'ROOT' }],
+    ])('refuses a correctly signed token with %s', async (_name, change) => {
+      expect(await issuer.verify(handMade(header, { ...claims, ...change }))).toBeNull();
+    });
+
+    it('refuses malformed tokens without throwing', async () => {
+      const good = handMade(header, claims);
+      const [h, p, sig] = good.split('.') as [string, string, string];
+      for (const bad of [`${h}.${p}`, `${h}.${p}.${sig}.x`, `${h}.${p}.${sig.slice(0, -2)}`, `${h}.${p}.${sig}=`, `${h}.${p}.`, `${h}+.${p}.${sig}`, '', 'a.b.c']) {
+        expect(await issuer.verify(bad), bad).toBeNull();
+      }
+      const arrayPayload = Buffer.from('[1,2]').toString('base64url');
+      expect(await issuer.verify(sign(`${h}.${arrayPayload}`))).toBeNull();
+      const notJson = Buffer.from('{"sub":').toString('base64url');
+      expect(await issuer.verify(sign(`${h}.${notJson}`))).toBeNull();
+    });
+  });
+
   it('reads bearer tokens only from a well-formed header', () => {
     expect(bearerToken('Bearer abc.def')).toBe('abc.def');
     expect(bearerToken('bearer abc')).toBe('abc');
@@ -77,4 +131,15 @@ function signed(times: { iat: number | null; exp: number }): Promise<string> {
     .setJti(crypto.randomUUID());
   if (times.iat !== null) jwt.setIssuedAt(times.iat);
   return jwt.sign(new TextEncoder().encode(secret));
+}
+
+/** A compact JWS of `header` and `claims`, HMAC-SHA256-signed with the test secret whatever the header says. */
+function handMade(header: Record<string, unknown>, claims: Record<string, unknown>): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return sign(`${encode(header)}.${encode(claims)}`);
+}
+
+/** `signingInput` plus the HMAC-SHA256 signature of it under the test secret. */
+function sign(signingInput: string): string {
+  return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
 }

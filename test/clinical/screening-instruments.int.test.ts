@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAFETY_MESSAGE_TEXT } from '../../src/schema/alert/safety-message.type.js';
 import { TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { errorOf, gql, gqlOk } from '../helpers/graphql-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -175,6 +176,20 @@ describe('screeningInstruments', () => {
     const healthiest = epds.items.map((item) => item.options.find((o) => o.score === 0)!.answer);
     expect(await submit(healthiest)).toMatchObject({ total: 0, items: Array(10).fill(0), selfHarmItemPositive: false });
     expect(await submit(Array(10).fill(0))).toMatchObject({ total: 21, items: [0, 0, 3, 0, 3, 3, 3, 3, 3, 3], selfHarmItemPositive: true });
+  });
+
+  it('gives the self-harm items (and only them) the crisis resources to show before submission, the CRISIS_LINE text', async () => {
+    const data = await gqlOk<{ screeningInstruments: Array<{ id: string; items: Array<{ number: number; safetyMessage: string | null }> }> }>(
+      ts.url,
+      '{ screeningInstruments { id items { number safetyMessage } } }',
+      {},
+      mother.user!.token,
+    );
+    const withMessage = data.screeningInstruments.flatMap((i) => i.items.filter((item) => item.safetyMessage !== null).map((item) => `${i.id} ${item.number}`));
+    expect(withMessage).toEqual(['EPDS 10', 'PHQ9 9']);
+    const epdsItem10 = data.screeningInstruments[0]!.items[9]!;
+    expect(epdsItem10.safetyMessage).toBe(SAFETY_MESSAGE_TEXT.CRISIS_LINE);
+    expect(epdsItem10.safetyMessage).toMatch(/988/);
   });
 
   it('answers one instrument by id, as the list shows it', async () => {

@@ -7,6 +7,7 @@ import {
   type ScreeningItem,
   type ScreeningOption,
 } from '../../clinical/screening.js';
+import { SAFETY_MESSAGE_TEXT } from '../alert/safety-message.type.js';
 import { Auth } from '../auth.directive.js';
 import { ScreeningInstrumentEnum } from '../common/enums.js';
 
@@ -55,12 +56,21 @@ export class ScreeningItemView {
   @Auth.category('OPERATIONAL')
   readonly selfHarm: boolean;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'On the self-harm item: the crisis resources to show the respondent as soon as she chooses an option scoring above 0, before she submits (the text of the CRISIS_LINE safety message the protocols send); null on other items.',
+  })
+  @Auth.category('OPERATIONAL')
+  readonly safetyMessage: string | null;
+
   constructor(item: ScreeningItem) {
     this.number = item.number;
     this.text = item.text;
     this.options = item.options.map((option, position) => new ScreeningOptionView(option, position));
     this.reverseScored = isReverseScored(item);
     this.selfHarm = item.selfHarm;
+    this.safetyMessage = item.selfHarm ? SAFETY_MESSAGE_TEXT.CRISIS_LINE : null;
   }
 }
 
