@@ -1,6 +1,8 @@
 import type { ReactElement } from 'react';
 import { Account } from './views/account.js';
 import { CheckIn } from './views/check-in/check-in.js';
+import { Dashboard } from './views/dashboard/dashboard.js';
+import { PatientTimeline } from './views/dashboard/patient-timeline.js';
 import { ProtocolList } from './views/protocols/protocol-list.js';
 import { ProtocolPage } from './views/protocols/protocol-page.js';
 
@@ -14,6 +16,8 @@ export interface AppRoute {
 /** Every page of the app, first match wins. */
 export const ROUTES: readonly AppRoute[] = [
   { pattern: '/account', title: 'Account', render: () => <Account /> },
+  { pattern: '/dashboard', title: 'Dashboard', render: () => <Dashboard /> },
+  { pattern: '/patients/:id', title: 'Patient timeline', render: (params) => <PatientTimeline key={params['id']} patientId={params['id'] ?? ''} /> },
   { pattern: '/check-in', title: 'Check in', render: () => <CheckIn /> },
   { pattern: '/protocols', title: 'Protocols', render: () => <ProtocolList /> },
   { pattern: '/protocols/:id', title: 'Protocol', render: ({ id = '' }) => <ProtocolPage key={id} id={id} /> },

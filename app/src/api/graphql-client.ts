@@ -4,6 +4,12 @@ import type { TypedDocumentString } from '../graphql/graphql.js';
 /** graphql-ws close code the server uses when the session behind a socket ended (signed out, expired, idle). */
 export const UNAUTHORIZED_CLOSE_CODE = 4401;
 
+/**
+ * The 4401 reasons that ask for a reconnect with the current access token rather than a new
+ * sign-in: the session was refreshed (its old token stops working) or the socket's token expired.
+ */
+const RECONNECT_REASONS: ReadonlySet<string> = new Set(['Session rotated', 'Token expired']);
+
 /** One GraphQL error as the server sends it: a message and `extensions.code`, maybe `field` and `reason`. */
 export interface ServerError {
   readonly message: string;
@@ -84,10 +90,24 @@ export interface SubscriptionHandlers<TResult> {
 /** The state of the app's one WebSocket, shown to the user beside every live view. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
+/** How long the live socket may be quiet before the client pings the server, in milliseconds. */
+const KEEP_ALIVE_MS = 5000;
+/**
+ * How long a ping may go unanswered before the socket counts as dead, in milliseconds. A network
+ * that vanishes without a reset (a lost Wi-Fi, a laptop lid, Chromium's offline mode) leaves the
+ * socket open but silent, and closing it waits on a handshake that never comes: the client is
+ * terminated instead, which reports the loss at once and reconnects.
+ */
+const PONG_TIMEOUT_MS = 3000;
+/** Longest wait, after a "Session rotated" close, for the refreshed token before reconnecting anyway, in milliseconds. */
+const ROTATION_WAIT_MS = 5000;
+
 /**
  * The app's graphql-ws client: one socket per signed-in session, the access token sent in
  * `connection_init`, reconnecting with backoff after a network drop (views resume from their
- * last cursor). A 4401 close means the session ended and is reported, not retried.
+ * last cursor), and pinging a quiet socket so a silent one is noticed and replaced. A 4401 close
+ * means the session ended and is reported, not retried, unless its reason asks for a reconnect
+ * with the refreshed token (after every refresh the server closes the old token's sockets).
  */
 export function createLiveClient(options: {
   url: string;
@@ -96,24 +116,45 @@ export function createLiveClient(options: {
   onSessionEnded: (reason: string) => void;
 }): Client {
   let ended = false;
-  return createClient({
+  let pongDue: ReturnType<typeof setTimeout> | undefined;
+  /** The token the current socket was opened with, and one a rotation close made stale. */
+  let socketToken: string | null = null;
+  let staleToken: string | null = null;
+  const client = createClient({
     url: options.url,
+    keepAlive: KEEP_ALIVE_MS,
     lazy: true,
     lazyCloseTimeout: 1000,
     retryAttempts: Number.POSITIVE_INFINITY,
     retryWait: async (retries) => {
       await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 250 * 2 ** Math.min(retries, 5))));
     },
-    shouldRetry: (event) => !ended && !(isCloseEvent(event) && event.code === UNAUTHORIZED_CLOSE_CODE),
-    connectionParams: () => {
-      const token = options.token();
-      return token ? { authorization: `Bearer ${token}` } : {};
+    shouldRetry: (event) => !ended && !endsSession(event),
+    connectionParams: async () => {
+      // After a rotation close, wait (briefly) for the refresh that caused it to store its token.
+      const deadline = Date.now() + ROTATION_WAIT_MS;
+      while (staleToken !== null && options.token() === staleToken && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      staleToken = null;
+      socketToken = options.token();
+      return socketToken ? { authorization: `Bearer ${socketToken}` } : {};
     },
     on: {
       connecting: (isRetry) => options.onState(isRetry ? 'reconnecting' : 'connecting'),
       connected: () => options.onState('connected'),
+      ping: (received) => {
+        if (received) return;
+        clearTimeout(pongDue);
+        pongDue = setTimeout(() => client.terminate(), PONG_TIMEOUT_MS);
+      },
+      pong: (received) => {
+        if (received) clearTimeout(pongDue);
+      },
       closed: (event) => {
-        if (isCloseEvent(event) && event.code === UNAUTHORIZED_CLOSE_CODE) {
+        clearTimeout(pongDue);
+        if (asksForNewToken(event)) staleToken = socketToken;
+        if (endsSession(event)) {
           ended = true;
           options.onState('closed');
           options.onSessionEnded(event.reason || 'Your session ended.');
@@ -123,6 +164,17 @@ export function createLiveClient(options: {
       },
     },
   });
+  return client;
+}
+
+/** Whether a close asks for a reconnect with the refreshed access token (4401 "Session rotated" or "Token expired"). */
+export function asksForNewToken(event: unknown): event is { code: number; reason: string } {
+  return isCloseEvent(event) && event.code === UNAUTHORIZED_CLOSE_CODE && RECONNECT_REASONS.has(event.reason);
+}
+
+/** Whether a close means the session is over (sign in again), not a token to replace. */
+function endsSession(event: unknown): event is { code: number; reason: string } {
+  return isCloseEvent(event) && event.code === UNAUTHORIZED_CLOSE_CODE && !RECONNECT_REASONS.has(event.reason);
 }
 
 function isCloseEvent(event: unknown): event is { code: number; reason: string } {
@@ -139,18 +191,29 @@ export function subscribeOperation<TResult, TVariables>(
   variables: TVariables,
   handlers: SubscriptionHandlers<TResult>,
 ): () => void {
-  return client.subscribe<TResult>(
-    { query: document.toString(), variables: variables as Record<string, unknown> },
-    {
+  // graphql-ws treats every 4401 as fatal and never retries it: after a rotation close the
+  // subscription is started again here (the same payload, so a `since` getter resumes it).
+  const payload = { query: document.toString(), variables: variables as Record<string, unknown> };
+  let stopped = false;
+  let stop = () => undefined as void;
+  const start = () => {
+    stop = client.subscribe<TResult>(payload, {
       next: (result) => {
         if (result.errors?.length) handlers.error(new GraphQLRequestError(result.errors as unknown as ServerError[]));
         else if (result.data) handlers.next(result.data as TResult);
       },
       error: (error) => {
-        if (Array.isArray(error)) handlers.error(new GraphQLRequestError(error as ServerError[]));
+        if (stopped) return;
+        if (asksForNewToken(error)) start();
+        else if (Array.isArray(error)) handlers.error(new GraphQLRequestError(error as ServerError[]));
         else if (!isCloseEvent(error) || error.code !== UNAUTHORIZED_CLOSE_CODE) handlers.error(GraphQLRequestError.network('The live connection failed.'));
       },
       complete: () => handlers.complete?.(),
-    },
-  );
+    });
+  };
+  start();
+  return () => {
+    stopped = true;
+    stop();
+  };
 }
