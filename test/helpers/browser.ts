@@ -49,10 +49,20 @@ export interface AppPage {
 export async function openApp(browser: Browser, origin: string, options: { viewport?: { width: number; height: number }; path?: string } = {}): Promise<AppPage> {
   const context = await browser.newContext({ viewport: options.viewport ?? VIEWPORTS.desktop });
   const page = await context.newPage();
+  const watched = await watchPage(page);
+  await page.goto(`${origin}/app${options.path ?? '/'}`);
+  return { context, ...watched };
+}
+
+/**
+ * Keeps `page` on this machine (a request to any other host is aborted and recorded) and records
+ * its Content-Security-Policy violations, uncaught exceptions and console errors.
+ */
+export async function watchPage(page: Page): Promise<Omit<AppPage, 'context'>> {
   const elsewhere: string[] = [];
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
-  await context.route('**/*', (route) => {
+  await page.route('**/*', (route) => {
     const { hostname } = new URL(route.request().url());
     if (hostname === '127.0.0.1' || hostname === 'localhost') return route.continue();
     elsewhere.push(route.request().url());
@@ -66,8 +76,7 @@ export async function openApp(browser: Browser, origin: string, options: { viewp
   page.on('console', (message) => {
     if (message.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(message.text())) pageErrors.push(message.text());
   });
-  await page.goto(`${origin}/app${options.path ?? '/'}`);
-  return { context, page, elsewhere, cspViolations, pageErrors };
+  return { page, elsewhere, cspViolations, pageErrors };
 }
 
 /** Signs in through the app's sign-in form and waits for the signed-in shell. */

@@ -1,19 +1,11 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchBrowser, watchPage } from '../helpers/browser.js';
 import { TestTenant } from '../helpers/builders.js';
 import { logMood } from '../helpers/live.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-
-/**
- * Debian's Chromium, driven headless by playwright-core. Without it (a developer machine that has
- * not run `apt-get install chromium`) these tests are skipped, except under CI, where they fail.
- */
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env['CI']) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium for these tests`);
 
 /** A web server for one origin, serving an empty page (the origin a browser script runs in). */
 async function startPageServer(): Promise<{ origin: string; close: () => Promise<void> }> {
@@ -41,24 +33,6 @@ async function fillEditor(editor: ReturnType<Page['locator']>, text: string): Pr
   await expect.poll(() => editor.evaluate((element) => (element as unknown as CodeMirrorElement).CodeMirror.getValue())).toBe(text);
 }
 
-/** A page that can reach only this machine: a request to any other host is aborted and recorded. */
-async function isolatedPage(browser: Browser): Promise<{ page: Page; elsewhere: string[]; cspViolations: string[] }> {
-  const page = await browser.newPage();
-  const elsewhere: string[] = [];
-  const cspViolations: string[] = [];
-  await page.route('**/*', (route) => {
-    const { hostname } = new URL(route.request().url());
-    if (hostname === '127.0.0.1' || hostname === 'localhost') return route.continue();
-    elsewhere.push(route.request().url());
-    return route.abort();
-  });
-  await page.exposeFunction('reportCspViolation', (violation: string) => cspViolations.push(violation));
-  await page.addInitScript({
-    content: "document.addEventListener('securitypolicyviolation', (e) => window.reportCspViolation(e.violatedDirective + ' ' + e.blockedURI));",
-  });
-  return { page, elsewhere, cspViolations };
-}
-
 describe.skipIf(!haveChromium)('in a real browser (headless Chromium)', () => {
   let browser: Browser;
   let allowedPage: Awaited<ReturnType<typeof startPageServer>>;
@@ -70,10 +44,7 @@ describe.skipIf(!haveChromium)('in a real browser (headless Chromium)', () => {
     [allowedPage, otherPage] = await Promise.all([startPageServer(), startPageServer()]);
     ts = await startTestServer({ env: { CRADLE_ALLOWED_ORIGINS: allowedPage.origin } });
     tenant = await TestTenant.create(ts);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -83,7 +54,7 @@ describe.skipIf(!haveChromium)('in a real browser (headless Chromium)', () => {
 
   /** Runs `{ me { role } }` with the admin's token from a page on `origin`: the data, or the fetch's error. */
   async function callFrom(origin: string): Promise<unknown> {
-    const { page } = await isolatedPage(browser);
+    const { page } = await watchPage(await browser.newPage());
     try {
       await page.goto(origin);
       return await page.evaluate(
@@ -115,7 +86,7 @@ describe.skipIf(!haveChromium)('in a real browser (headless Chromium)', () => {
   });
 
   it('runs { __typename } from the explorer with every other host unreachable, breaking no CSP rule', async () => {
-    const { page, elsewhere, cspViolations } = await isolatedPage(browser);
+    const { page, elsewhere, cspViolations } = await watchPage(await browser.newPage());
     const loaded: string[] = [];
     page.on('request', (request) => loaded.push(new URL(request.url()).host));
     try {
@@ -138,7 +109,7 @@ describe.skipIf(!haveChromium)('in a real browser (headless Chromium)', () => {
     const coordinator = await tenant.user('CARE_COORDINATOR');
     const midwife = await tenant.user('MIDWIFE');
     const patient = await tenant.patient(coordinator, { team: [midwife], withLogin: true });
-    const { page, elsewhere, cspViolations } = await isolatedPage(browser);
+    const { page, elsewhere, cspViolations } = await watchPage(await browser.newPage());
     const sockets: string[] = [];
     page.on('websocket', (socket) => sockets.push(socket.url()));
     try {
