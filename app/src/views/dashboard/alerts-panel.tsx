@@ -5,28 +5,10 @@ import type { DashboardAlertEventsSubscription, DashboardAlertFragment } from '.
 import { Link } from '../../router.js';
 import { AcknowledgeAlertDocument, AlertEventsDocument, OpenAlertsDocument, ResolveAlertDocument } from './dashboard-documents.js';
 import { useResumableSubscription } from './resumable-subscription.js';
+import { mergeAlerts, panelOrder } from './dashboard-state.js';
 import { when } from './status-summary.js';
 
 type AlertView = DashboardAlertFragment;
-
-const SEVERITY_RANK = { CRITICAL: 0, WARNING: 1, INFO: 2 } as const;
-const STATUS_RANK = { OPEN: 0, ACKNOWLEDGED: 1, RESOLVED: 2 } as const;
-
-/**
- * Whether `incoming` is at least as far along as `current`: alerts only move forward (open,
- * acknowledged, resolved; tiers only rise), so a late answer never undoes a newer event.
- */
-export function supersedes(current: AlertView | undefined, incoming: AlertView): boolean {
-  if (!current) return true;
-  const byStatus = STATUS_RANK[incoming.status] - STATUS_RANK[current.status];
-  if (byStatus !== 0) return byStatus > 0;
-  return (incoming.escalationRound ?? -1) * 1000 + (incoming.escalationTier ?? -1) >= (current.escalationRound ?? -1) * 1000 + (current.escalationTier ?? -1);
-}
-
-/** Alerts in panel order: critical first, then warning, then info; newest first within each. */
-export function panelOrder(alerts: Iterable<AlertView>): AlertView[] {
-  return [...alerts].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || Date.parse(b.openedAt) - Date.parse(a.openedAt));
-}
 
 const message = (caught: unknown, fallback: string) => (caught instanceof GraphQLRequestError ? caught.message : fallback);
 
@@ -44,11 +26,7 @@ export function AlertsPanel() {
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   const merge = useCallback((incoming: readonly AlertView[]) => {
-    setAlerts((current) => {
-      const next = new Map(current);
-      for (const alert of incoming) if (supersedes(next.get(alert.id), alert)) next.set(alert.id, alert);
-      return next;
-    });
+    setAlerts((current) => mergeAlerts(current, incoming));
   }, []);
 
   const onEvent = useCallback(

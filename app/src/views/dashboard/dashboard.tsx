@@ -5,6 +5,7 @@ import type { DashboardPatientsQuery, DashboardUpdatesSubscription, StatusKind }
 import { Link } from '../../router.js';
 import { AlertsPanel } from './alerts-panel.js';
 import { DashboardUpdatesDocument, LatestStatusDocument, MyPatientsDocument } from './dashboard-documents.js';
+import { withNewest } from './dashboard-state.js';
 import { useResumableSubscription } from './resumable-subscription.js';
 import { ago, concernOf, kindLabel, summarise, SUMMARY_KINDS, type StatusLike } from './status-summary.js';
 import './dashboard.css';
@@ -25,8 +26,6 @@ const PARALLEL_REQUESTS = 6;
 /** How many live updates the feed keeps on screen. */
 const FEED_LENGTH = 100;
 
-const newer = (a: StatusLike | undefined, b: StatusLike): boolean => !a || Date.parse(b.recordedAt) >= Date.parse(a.recordedAt);
-
 /**
  * The clinician dashboard: the alerts panel, the caller's patients (as the `patients` query returns
  * them) with the newest update of each kind the server lets them read, and a live feed of updates
@@ -43,11 +42,7 @@ export function Dashboard() {
     const item = event.patientUpdates;
     setFeed((current) => [item, ...current].slice(0, FEED_LENGTH));
     setPatients((current) =>
-      current?.map((row) =>
-        row.id === item.update.patient.id && newer(row.latest[item.update.kind], item.update)
-          ? { ...row, latest: { ...row.latest, [item.update.kind]: item.update } }
-          : row,
-      ) ?? current,
+      current?.map((row) => (row.id === item.update.patient.id ? { ...row, latest: withNewest(row.latest, [item.update]) } : row)) ?? current,
     );
   }, []);
   const feedError = useResumableSubscription(DashboardUpdatesDocument, {}, (event) => event.patientUpdates.cursor, onUpdate);
@@ -69,12 +64,8 @@ export function Dashboard() {
           ...(await Promise.all(
             rows.slice(start, start + PARALLEL_REQUESTS).map(async (row) => {
               const latest = await session.request(LatestStatusDocument, { patientId: row.id });
-              const found: Partial<Record<StatusKind, StatusLike>> = {};
-              for (const list of [latest.mood, latest.feeding, latest.sleep, latest.vitals, latest.screening]) {
-                const node = list.edges[0]?.node;
-                if (node) found[node.kind] = node;
-              }
-              return { ...row, latest: found };
+              const lists = [latest.mood, latest.feeding, latest.sleep, latest.vitals, latest.screening];
+              return { ...row, latest: withNewest<StatusLike>({}, lists.flatMap((list) => list.edges.slice(0, 1).map((edge) => edge.node))) };
             }),
           )),
         );
@@ -84,9 +75,7 @@ export function Dashboard() {
       setPatients((current) =>
         filled.map((row) => {
           const seen = current?.find((r) => r.id === row.id)?.latest ?? {};
-          const latest = { ...row.latest };
-          for (const update of Object.values(seen)) if (update && newer(latest[update.kind], update)) latest[update.kind] = update;
-          return { ...row, latest };
+          return { ...row, latest: withNewest(row.latest, Object.values(seen).filter((update) => update !== undefined)) };
         }),
       );
     })().catch((caught: unknown) => live && setError(caught instanceof GraphQLRequestError ? caught.message : 'Your patients could not be loaded.'));

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useSession } from '../../api/session-context.js';
 import type { TypedDocumentString } from '../../graphql/graphql.js';
+import { SeenCursors } from './dashboard-state.js';
 
 /** How many recent cursors a subscription remembers to drop repeats (a replay overlaps only the last few). */
 const SEEN_LIMIT = 5000;
@@ -26,19 +27,16 @@ export function useResumableSubscription<TResult, TVariables extends { since?: s
   handler.current = onEvent;
   const cursorFor = useRef(cursorOf);
   cursorFor.current = cursorOf;
-  const resume = useRef<{ last: string | null; seen: Set<string> }>({ last: null, seen: new Set() });
+  const resume = useRef(new SeenCursors(SEEN_LIMIT));
 
   useEffect(() => {
-    const state = resume.current;
+    const seen = resume.current;
     const live = { ...variables } as TVariables;
-    Object.defineProperty(live, 'since', { enumerable: true, get: () => state.last });
+    Object.defineProperty(live, 'since', { enumerable: true, get: () => seen.last });
     const stop = session.subscribe(document, live, {
       next: (event) => {
         const cursor = cursorFor.current(event);
-        if (state.seen.has(cursor)) return;
-        state.seen.add(cursor);
-        if (state.seen.size > SEEN_LIMIT) state.seen.delete(state.seen.values().next().value as string);
-        state.last = cursor;
+        if (!seen.accept(cursor)) return;
         setError(null);
         handler.current(event);
       },
