@@ -4,7 +4,7 @@
  *
  * The ranges are physiologically plausible bounds for rejecting typos and unit
  * mix-ups at input; they are not clinical thresholds and a value inside them
- * may still be alarming. Clinical thresholds follow /work/shared/CLINICAL.md.
+ * may still be alarming. Clinical thresholds live with the protocols that use them.
  *
  * @module
  */

@@ -90,7 +90,7 @@ export interface SubscriptionHandlers<TResult> {
 /** The state of the app's one WebSocket, shown to the user beside every live view. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
-/** How long the live socket may be quiet before the client pings the server, in milliseconds. */
+/** How often the client pings the server, in milliseconds: this long after the socket opens and after each reply. */
 const KEEP_ALIVE_MS = 5000;
 /**
  * How long a ping may go unanswered before the socket counts as dead, in milliseconds. A network
