@@ -1,15 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadInstrument, type Instrument } from '../helpers/instruments.js';
 import { TEST_PASSWORD, TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { expectAccessible, expectCleanPage, haveChromium, launchBrowser, openApp, saveScreenshot, signInThroughApp, VIEWPORTS } from '../helpers/browser.js';
 import { errorOf, gql, gqlOk } from '../helpers/graphql-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-interface Instrument {
-  id: string;
-  name: string;
-  items: Array<{ number: number; text: string; selfHarm: boolean; safetyMessage: string | null; options: Array<{ answer: number; label: string; score: number }> }>;
-}
 interface Update {
   kind: string;
   data: Record<string, unknown>;
@@ -38,12 +34,7 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
     ts = await startTestServer();
     tenant = await TestTenant.create(ts);
     coordinator = await tenant.user('CARE_COORDINATOR');
-    epds = (await gqlOk<{ screeningInstrument: Instrument }>(
-      ts.url,
-      '{ screeningInstrument(id: EPDS) { id name items { number text selfHarm safetyMessage options { answer label score } } } }',
-      {},
-      coordinator.token,
-    )).screeningInstrument;
+    epds = await loadInstrument(ts.url, coordinator.token, 'EPDS');
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -204,12 +195,7 @@ describe.skipIf(!haveChromium)('the patient check-in (headless Chromium)', () =>
   }, FLOW_MS);
 
   it('renders the PHQ-9 from its definition too, with its own self-harm item showing the crisis resources', async () => {
-    const phq9 = (await gqlOk<{ screeningInstrument: Instrument }>(
-      ts.url,
-      '{ screeningInstrument(id: PHQ9) { id name items { number text selfHarm safetyMessage options { answer label score } } } }',
-      {},
-      coordinator.token,
-    )).screeningInstrument;
+    const phq9 = await loadInstrument(ts.url, coordinator.token, 'PHQ9');
     const { app } = await signedInPatient(VIEWPORTS.desktop);
     const { page } = app;
     await page.getByRole('group', { name: 'Which questionnaire?' }).getByRole('radio', { name: phq9.name }).check();

@@ -1,15 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadInstrument, type Instrument } from '../helpers/instruments.js';
 import { TEST_PASSWORD, TestTenant, type TestPatient, type TestUser } from '../helpers/builders.js';
 import { expectAccessible, expectCleanPage, haveChromium, launchBrowser, openApp, saveScreenshot, signInThroughApp, VIEWPORTS, type AppPage } from '../helpers/browser.js';
 import { gqlOk } from '../helpers/graphql-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-interface Instrument {
-  id: string;
-  name: string;
-  items: Array<{ number: number; text: string; selfHarm: boolean; safetyMessage: string | null; options: Array<{ answer: number; label: string; score: number }> }>;
-}
 
 const origin = (ts: TestServer) => new URL(ts.url).origin;
 /** Browser flows with two people on a loaded 2-core CI machine: more than the default 30 s each. */
@@ -35,12 +31,7 @@ describe.skipIf(!haveChromium)('the crisis flow: a patient\'s self-harm answer r
     tenant = await TestTenant.create(ts);
     coordinator = await tenant.user('CARE_COORDINATOR');
     specialist = await tenant.user('MENTAL_HEALTH_SPECIALIST', 'Mina Mental-Health');
-    epds = (await gqlOk<{ screeningInstrument: Instrument }>(
-      ts.url,
-      '{ screeningInstrument(id: EPDS) { id name items { number text selfHarm safetyMessage options { answer label score } } } }',
-      {},
-      coordinator.token,
-    )).screeningInstrument;
+    epds = await loadInstrument(ts.url, coordinator.token, 'EPDS');
     browser = await launchBrowser();
   });
   afterAll(async () => {
